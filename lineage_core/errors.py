@@ -1,0 +1,91 @@
+"""One exception hierarchy, so callers (the CLI, Dagster sensors) can catch ``LineageError``.
+
+Driver errors (sqlite3, psycopg) never leak past the store: they are translated at the
+boundary into ``StoreError`` and its subclasses, each with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class LineageError(Exception):
+    """Base of every error this library raises on purpose."""
+
+
+class InvalidArgument(LineageError, ValueError):
+    """An argument is outside what the operation accepts (a depth of 0, a bad edition)."""
+
+
+class InvalidName(InvalidArgument):
+    """A qualified table name that cannot be normalised (empty part, too long, bad quoting)."""
+
+
+class NotFound(LineageError, LookupError):
+    """Something named does not exist in the store for this tenant."""
+
+
+class AssetNotFound(NotFound):
+    """An asset name is unknown; ``suggestions`` holds the closest known names."""
+
+    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        message = f"Unknown asset {name!r}"
+        if self.suggestions:
+            message += "; did you mean: " + ", ".join(self.suggestions)
+        super().__init__(message)
+
+
+class TenantNotFound(NotFound):
+    """Tenants are made explicitly; a typo must never create a new, empty one."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"Unknown tenant {name!r}; create it first with `lineage tenant add {name}`"
+        )
+
+
+class TenantExists(LineageError):
+    """A tenant with this name already exists."""
+
+
+class LineageNotEnabled(LineageError):
+    """The tenant's edition does not include lineage features."""
+
+    MESSAGE = (
+        "Lineage tracking is not enabled for your subscription. "
+        "Please upgrade to Premium edition."
+    )
+
+    def __init__(self, tenant: str) -> None:
+        self.tenant = tenant
+        super().__init__(f"{self.MESSAGE} (tenant {tenant!r} is on the standard edition)")
+
+
+class StoreError(LineageError):
+    """The lineage store failed (unreachable, locked, schema too new)."""
+
+
+class StoreUnavailable(StoreError):
+    """The database behind the store cannot be reached."""
+
+
+class QueryTimeout(StoreError):
+    """A query ran past its time limit and was cancelled."""
+
+
+class SqlLineageError(LineageError):
+    """SQL lineage extraction failed in a way a caller asked to be told about."""
+
+
+class ImportFileError(LineageError):
+    """A lineage import file has malformed lines; nothing from it was written."""
+
+    def __init__(self, problems: Sequence[tuple[int, str]]) -> None:
+        self.problems = list(problems)
+        shown = "; ".join(f"line {line}: {why}" for line, why in self.problems[:5])
+        more = len(self.problems) - 5
+        suffix = f" (and {more} more)" if more > 0 else ""
+        super().__init__(f"{len(self.problems)} invalid line(s): {shown}{suffix}")

@@ -1,0 +1,1197 @@
+"""The lineage store: every question and every write, built on a backend that only moves rows.
+
+All domain objects are built here, from tuples, in one place; the backends (SQLite, PostgreSQL)
+know nothing of assets or edges beyond the named queries in their ``.sql`` files.
+
+Walks are breadth-first, one query per level with the whole frontier as an array, and a
+visited set on this side: each asset is reached once, at its shortest depth, whatever the
+number of paths to it (the design document's ``UNION ALL`` recursion enumerates every path and
+explodes on diamonds).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from lineage_core.errors import (
+    AssetNotFound,
+    InvalidArgument,
+    LineageNotEnabled,
+    NotFound,
+    QueryTimeout,
+    TenantExists,
+    TenantNotFound,
+)
+from lineage_core.graph import bfs_depths, bounded_reach, bounded_union
+from lineage_core.models import (
+    DEFAULT_MAX_DEPTH,
+    AffectedJob,
+    Asset,
+    ColumnProfile,
+    Edge,
+    EdgeColumn,
+    EdgeIn,
+    Edition,
+    GraphEdge,
+    GraphNode,
+    ImpactAnalysis,
+    JobAssets,
+    JobReference,
+    LineageGraph,
+    ProfileDrift,
+    RecordResult,
+    RefreshResult,
+    TableProfile,
+    Tenant,
+    validate_depth,
+)
+from lineage_core.names import normalise_name, parse_name
+
+Direction = Literal["upstream", "downstream"]
+
+DEFAULT_MAX_NODES = 100_000
+DEFAULT_TIMEOUT_SECONDS = 30.0
+_MARK_ALL_THRESHOLD = 2_000  # changed edges in one write above which every entry is marked stale
+_BULK = 5_000
+
+
+class Session(Protocol):
+    def execute(self, name: str, params: Mapping[str, Any] | None = None) -> int: ...
+    def execute_many(self, name: str, rows: Iterable[Mapping[str, Any]]) -> None: ...
+    def fetch_all(self, name: str, params: Mapping[str, Any] | None = None) -> list[tuple]: ...
+    def fetch_one(self, name: str, params: Mapping[str, Any] | None = None) -> tuple | None: ...
+    def array(self, values: Iterable[Any]) -> Any: ...
+    def json(self, value: Any) -> Any: ...
+
+
+class Backend(Protocol):
+    """What a backend offers: transactions that move rows, migrations, and closing."""
+
+    name: str
+
+    def session(self, *, write: bool = False, timeout: float | None = None) -> Any: ...
+    def migrate(self) -> None: ...
+    def describe(self) -> str: ...
+    def close(self) -> None: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json_value(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _chunks(values: Sequence[Any], size: int = _BULK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+@dataclass(slots=True)
+class _Walk:
+    depths: dict[int, int]  # asset id -> shortest depth (root excluded)
+    edges: list[tuple]  # (source_id, target_id, job_id, op, transformation_type)
+    truncated: bool
+
+
+class LineageStore:
+    """Lineage for one tenant over a backend; ``with_tenant`` gives a view on another tenant.
+
+    Open one with :func:`lineage_core.open_store`. Methods that answer lineage questions or
+    record lineage refuse with ``LineageNotEnabled`` when the tenant is on the standard
+    edition; tenant management is always allowed.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        tenant: str = "default",
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        owns_backend: bool = True,
+    ) -> None:
+        self.backend = backend
+        self.timeout = timeout
+        self._owns_backend = owns_backend
+        with backend.session() as session:
+            row = session.fetch_one("select_tenant", {"name": tenant})
+        if row is None:
+            raise TenantNotFound(tenant)
+        self._tenant_id: int = row[0]
+        self.tenant: str = tenant
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._owns_backend:
+            self.backend.close()
+
+    def __enter__(self) -> LineageStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def with_tenant(self, tenant: str) -> LineageStore:
+        """The same store seen as another tenant; closing the view leaves the backend open."""
+        return LineageStore(self.backend, tenant=tenant, timeout=self.timeout, owns_backend=False)
+
+    @contextmanager
+    def _session(self, *, write: bool = False, timeout: float | None = None) -> Iterator[Session]:
+        with self.backend.session(write=write, timeout=timeout) as session:
+            yield session
+
+    def _params(self, **params: Any) -> dict[str, Any]:
+        return {"tenant": self._tenant_id, **params}
+
+    def _require_lineage(self, session: Session) -> None:
+        row = session.fetch_one("select_tenant_edition", {"tenant": self._tenant_id})
+        if row is None:
+            raise TenantNotFound(self.tenant)
+        if row[0] != Edition.PREMIUM.value:
+            raise LineageNotEnabled(self.tenant)
+
+    # -- tenants -------------------------------------------------------------------------
+
+    def tenants(self) -> list[Tenant]:
+        with self._session() as session:
+            rows = session.fetch_all("select_tenants")
+        return [Tenant(name=name, edition=edition, created_at=created) for name, edition, created in rows]
+
+    def create_tenant(self, name: str, *, edition: Edition | str = Edition.STANDARD) -> Tenant:
+        edition = _edition(edition)
+        name = _tenant_name(name)
+        with self._session(write=True) as session:
+            if session.fetch_one("select_tenant", {"name": name}) is not None:
+                raise TenantExists(f"Tenant {name!r} already exists")
+            session.execute("insert_tenant", {"name": name, "edition": edition.value, "now": _now()})
+        return Tenant(name=name, edition=edition)
+
+    def set_edition(self, name: str, edition: Edition | str) -> Tenant:
+        edition = _edition(edition)
+        with self._session(write=True) as session:
+            if not session.execute("update_tenant_edition", {"name": name, "edition": edition.value}):
+                raise TenantNotFound(name)
+        return Tenant(name=name, edition=edition)
+
+    def edition(self) -> Edition:
+        with self._session() as session:
+            row = session.fetch_one("select_tenant_edition", {"tenant": self._tenant_id})
+        if row is None:
+            raise TenantNotFound(self.tenant)
+        return Edition(row[0])
+
+    # -- assets --------------------------------------------------------------------------
+
+    def upsert_asset(
+        self,
+        name: str,
+        *,
+        type: str = "table",
+        connection: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Asset:
+        """Record an asset (or update its type, connection and metadata); never duplicates."""
+        qualified = parse_name(name)
+        with self._session(write=True) as session:
+            self._require_lineage(session)
+            session.execute(
+                "upsert_asset",
+                self._params(
+                    type=type,
+                    name=qualified.table,
+                    qualified_name=str(qualified),
+                    database=qualified.database,
+                    schema=qualified.schema,
+                    connection=connection,
+                    metadata=session.json(dict(metadata or {})),
+                    now=_now(),
+                ),
+            )
+            return self._asset(session, str(qualified))
+
+    def get_asset(self, name: str) -> Asset:
+        with self._session() as session:
+            self._require_lineage(session)
+            return self._asset(session, normalise_name(name))
+
+    def assets(self, *, search: str | None = None, limit: int = 100, offset: int = 0) -> list[Asset]:
+        """Assets by name; ``search`` matches any part of the qualified name, case-insensitively."""
+        pattern = f"%{_escape_like(search.lower())}%" if search else "%"
+        with self._session() as session:
+            self._require_lineage(session)
+            rows = session.fetch_all(
+                "select_assets", self._params(pattern=pattern, limit=limit, offset=offset)
+            )
+        return [_asset_from_row(row) for row in rows]
+
+    def _asset(self, session: Session, qualified_name: str) -> Asset:
+        row = session.fetch_one("select_asset_by_name", self._params(qualified_name=qualified_name))
+        if row is None:
+            raise AssetNotFound(qualified_name, self._suggestions(session, qualified_name))
+        return _asset_from_row(row)
+
+    def _suggestions(self, session: Session, qualified_name: str) -> list[str]:
+        table = qualified_name.rsplit(".", 1)[-1].strip('"')
+        rows = session.fetch_all(
+            "select_asset_names_like",
+            self._params(pattern=f"%{_escape_like(table[:3].lower())}%", limit=5_000),
+        )
+        names = [row[0] for row in rows]
+        close = difflib.get_close_matches(qualified_name, names, n=3, cutoff=0.5)
+        if len(close) < 3:
+            tables = {name: name.rsplit(".", 1)[-1] for name in names}
+            for match in difflib.get_close_matches(table, list(tables.values()), n=3, cutoff=0.6):
+                for name, short in tables.items():
+                    if short == match and name not in close:
+                        close.append(name)
+        return close[:3]
+
+    def _asset_id(self, session: Session, name: str) -> tuple[int, str]:
+        qualified_name = normalise_name(name)
+        row = session.fetch_one("select_asset_id", self._params(qualified_name=qualified_name))
+        if row is None:
+            raise AssetNotFound(qualified_name, self._suggestions(session, qualified_name))
+        return row[0], qualified_name
+
+    # -- edges ---------------------------------------------------------------------------
+
+    def record_edge(self, source: str, target: str, **context: Any) -> RecordResult:
+        return self.record_edges([EdgeIn(source=source, target=target, **context)])
+
+    def record_edges(
+        self,
+        edges: Iterable[EdgeIn | Mapping[str, Any]],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> RecordResult:
+        """Upsert edges (and their assets and jobs) in one transaction: all or nothing.
+
+        An edge is keyed by (source, target, code location, job, op). Its execution count is
+        the number of distinct run ids that recorded it, so replaying a run changes nothing.
+        Self-loops are dropped. New or re-activated edges mark stale every impact cache entry
+        whose answer they change: the ancestors and descendants (within the cache's depth) of
+        both endpoints.
+        """
+        items = [edge if isinstance(edge, EdgeIn) else EdgeIn.model_validate(edge) for edge in edges]
+        items = [edge for edge in items if edge.source != edge.target]
+        if not items:
+            with self._session() as session:
+                self._require_lineage(session)
+            return RecordResult()
+        with self._session(write=True) as session:
+            self._require_lineage(session)
+            return self._record(session, items, progress)
+
+    def _record(
+        self, session: Session, items: list[EdgeIn], progress: Callable[[int], None] | None
+    ) -> RecordResult:
+        now = _now()
+        roles: dict[str, list[bool]] = {}
+        for edge in items:
+            roles.setdefault(edge.source, [False, False])[0] = True
+            roles.setdefault(edge.target, [False, False])[1] = True
+        asset_ids, assets_created = self._ensure_assets(session, roles, now)
+        job_ids = self._ensure_jobs(session, {(e.code_location or "", e.job or "") for e in items})
+
+        # One row per key; the last record of a key in this batch wins its descriptive fields.
+        keyed: dict[tuple[int, int, int, str], EdgeIn] = {}
+        runs: dict[tuple[int, int, int, str], dict[str, datetime]] = defaultdict(dict)
+        for edge in items:
+            key = (
+                asset_ids[edge.source],
+                asset_ids[edge.target],
+                job_ids[(edge.code_location or "", edge.job or "")],
+                edge.op or "",
+            )
+            keyed[key] = edge
+            if edge.run_id:
+                at = edge.executed_at or now
+                previous = runs[key].get(edge.run_id)
+                runs[key][edge.run_id] = at if previous is None else max(previous, at)
+
+        existing = self._existing_edges(session, {key[0] for key in keyed})
+        inserts, updates, changed = [], [], []
+        for key, edge in keyed.items():
+            row = {
+                **self._params(
+                    source_id=key[0],
+                    target_id=key[1],
+                    job_id=key[2],
+                    op=key[3],
+                    trigger=edge.trigger,
+                    transformation_type=edge.transformation,
+                    transformation_logic=edge.sql,
+                    columns=session.json([c.to_json() for c in edge.columns]),
+                    now=now,
+                ),
+            }
+            found = existing.get(key)
+            if found is None:
+                inserts.append(row)
+                changed.append((key[0], key[1]))
+            else:
+                updates.append({**row, "id": found[0]})
+                if not found[1]:
+                    changed.append((key[0], key[1]))
+        done = 0
+        for batch in _chunks(inserts):
+            session.execute_many("insert_edge", batch)
+            done += len(batch)
+            if progress:
+                progress(done)
+        for batch in _chunks(updates):
+            session.execute_many("update_edge", batch)
+            done += len(batch)
+            if progress:
+                progress(done)
+
+        if runs:
+            self._count_runs(session, runs)
+
+        marked = 0
+        if changed:
+            version = session.fetch_one("bump_graph_version", {"tenant": self._tenant_id})[0]
+            marked = self._mark_stale(session, changed, version)
+        return RecordResult(
+            assets_created=assets_created,
+            edges_created=len(inserts),
+            edges_updated=len(updates),
+            cache_entries_marked_stale=marked,
+        )
+
+    def _ensure_assets(
+        self, session: Session, roles: Mapping[str, list[bool]], now: datetime
+    ) -> tuple[dict[str, int], int]:
+        names = sorted(roles)
+        ids: dict[str, int] = {}
+        for batch in _chunks(names):
+            for asset_id, name in session.fetch_all(
+                "select_asset_ids_by_names", self._params(names=session.array(batch))
+            ):
+                ids[name] = asset_id
+        missing = [name for name in names if name not in ids]
+        rows = []
+        for name in missing:
+            qualified = parse_name(name)
+            is_source, is_target = roles[name]
+            rows.append(
+                self._params(
+                    type="table",
+                    name=qualified.table,
+                    qualified_name=name,
+                    database=qualified.database,
+                    schema=qualified.schema,
+                    is_source=is_source,
+                    is_target=is_target,
+                    now=now,
+                )
+            )
+        for batch in _chunks(rows):
+            session.execute_many("insert_asset", batch)
+        for batch in _chunks(missing):
+            for asset_id, name in session.fetch_all(
+                "select_asset_ids_by_names", self._params(names=session.array(batch))
+            ):
+                ids[name] = asset_id
+        flags = [
+            self._params(id=ids[name], is_source=roles[name][0], is_target=roles[name][1], now=now)
+            for name in names
+            if name not in missing
+        ]
+        for batch in _chunks(flags):
+            session.execute_many("update_asset_roles", batch)
+        return ids, len(missing)
+
+    def _ensure_jobs(self, session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        rows = [self._params(code_location=loc, job=job) for loc, job in sorted(keys)]
+        session.execute_many("insert_job", rows)
+        found = session.fetch_all("select_jobs", self._params())
+        return {(loc, job): job_id for job_id, loc, job in found if (loc, job) in keys}
+
+    def _existing_edges(
+        self, session: Session, source_ids: set[int]
+    ) -> dict[tuple[int, int, int, str], tuple[int, bool]]:
+        existing = {}
+        for batch in _chunks(sorted(source_ids)):
+            for edge_id, source_id, target_id, job_id, op, active in session.fetch_all(
+                "select_edge_keys_by_sources", self._params(ids=session.array(batch))
+            ):
+                existing[(source_id, target_id, job_id, op)] = (edge_id, bool(active))
+        return existing
+
+    def _count_runs(
+        self, session: Session, runs: Mapping[tuple[int, int, int, str], Mapping[str, datetime]]
+    ) -> None:
+        edge_ids = {
+            key: edge_id
+            for key, (edge_id, _) in self._existing_edges(session, {key[0] for key in runs}).items()
+            if key in runs
+        }
+        pairs = [(edge_ids[key], run_id, at) for key, by_run in runs.items() for run_id, at in by_run.items()]
+        seen: set[tuple[int, str]] = set()
+        for batch in _chunks(sorted({edge_id for edge_id, _, _ in pairs})):
+            for edge_id, run_id in session.fetch_all(
+                "select_edge_runs", {"ids": session.array(batch)}
+            ):
+                seen.add((edge_id, run_id))
+        fresh = [(edge_id, run_id, at) for edge_id, run_id, at in pairs if (edge_id, run_id) not in seen]
+        if not fresh:
+            return
+        session.execute_many(
+            "insert_edge_run", [{"edge_id": e, "run_id": r, "executed_at": at} for e, r, at in fresh]
+        )
+        latest: dict[int, tuple[datetime, str]] = {}
+        counts: dict[int, int] = defaultdict(int)
+        for edge_id, run_id, at in fresh:
+            counts[edge_id] += 1
+            if edge_id not in latest or at >= latest[edge_id][0]:
+                latest[edge_id] = (at, run_id)
+        session.execute_many(
+            "update_edge_executions",
+            [
+                {"id": edge_id, "count": counts[edge_id], "run_id": run_id, "executed_at": at}
+                for edge_id, (at, run_id) in latest.items()
+            ],
+        )
+
+    def remove_edges(
+        self,
+        source: str,
+        target: str,
+        *,
+        job: str | None = None,
+        op: str | None = None,
+        code_location: str | None = None,
+    ) -> int:
+        """Delete edges between two assets (all of them, or those of one job/op)."""
+        with self._session(write=True) as session:
+            self._require_lineage(session)
+            source_id, _ = self._asset_id(session, source)
+            target_id, _ = self._asset_id(session, target)
+            ids = [
+                edge_id
+                for edge_id, _s, _t, job_name, location, op_name in session.fetch_all(
+                    "select_edges_between", self._params(source_id=source_id, target_id=target_id)
+                )
+                if (job is None or job == job_name)
+                and (code_location is None or code_location == location)
+                and (op is None or op == op_name)
+            ]
+            if not ids:
+                return 0
+            version = session.fetch_one("bump_graph_version", {"tenant": self._tenant_id})[0]
+            # Mark before deleting: the affected ancestors are found through the edge itself.
+            self._mark_stale(session, [(source_id, target_id)], version)
+            session.execute("delete_edges", {"ids": session.array(ids)})
+            return len(ids)
+
+    def retire_edges(self, edge_ids: Sequence[int]) -> int:
+        """Mark edges inactive (history kept); walks and impact ignore inactive edges."""
+        if not edge_ids:
+            return 0
+        with self._session(write=True) as session:
+            self._require_lineage(session)
+            rows = session.fetch_all(
+                "select_active_edges_by_ids", self._params(ids=session.array(edge_ids))
+            )
+            if not rows:
+                return 0
+            version = session.fetch_one("bump_graph_version", {"tenant": self._tenant_id})[0]
+            self._mark_stale(session, [(s, t) for _, s, t in rows], version)
+            session.execute(
+                "retire_edges", self._params(ids=session.array([r[0] for r in rows]), now=_now())
+            )
+            return len(rows)
+
+    def edges(
+        self, name: str | None = None, *, include_retired: bool = False, limit: int = 10_000
+    ) -> list[Edge]:
+        """Stored edges touching ``name`` (or all), with their Dagster context."""
+        with self._session() as session:
+            self._require_lineage(session)
+            asset_id = self._asset_id(session, name)[0] if name else None
+            rows = session.fetch_all(
+                "select_edges",
+                self._params(
+                    asset_id=asset_id, include_retired=include_retired, limit=limit
+                ),
+            )
+        return [_edge_from_row(row) for row in rows]
+
+    # -- cache invalidation --------------------------------------------------------------
+
+    def _mark_stale(self, session: Session, changed: Sequence[tuple[int, int]], version: int) -> int:
+        if session.fetch_one("select_any_cache_entry", self._params()) is None:
+            return 0
+        if len(changed) > _MARK_ALL_THRESHOLD:
+            return session.execute("mark_all_stale", self._params(version=version))
+        endpoints = {asset for pair in changed for asset in pair}
+        affected = set(endpoints)
+        for direction in ("upstream", "downstream"):
+            affected |= self._reach_ids(session, endpoints, direction, DEFAULT_MAX_DEPTH)
+        marked = 0
+        for batch in _chunks(sorted(affected)):
+            marked += session.execute(
+                "mark_stale", self._params(ids=session.array(batch), version=version)
+            )
+        return marked
+
+    def _reach_ids(
+        self, session: Session, start: set[int], direction: Direction, max_depth: int
+    ) -> set[int]:
+        query = "select_child_ids" if direction == "downstream" else "select_parent_ids"
+        seen = set(start)
+        frontier = sorted(start)
+        for _ in range(max_depth):
+            following: list[int] = []
+            for batch in _chunks(frontier, 50_000):
+                for (asset_id,) in session.fetch_all(query, self._params(ids=session.array(batch))):
+                    if asset_id not in seen:
+                        seen.add(asset_id)
+                        following.append(asset_id)
+            if not following:
+                break
+            frontier = following
+        return seen
+
+    # -- traversal -----------------------------------------------------------------------
+
+    def upstream(
+        self, name: str, max_depth: int = DEFAULT_MAX_DEPTH, *, max_nodes: int = DEFAULT_MAX_NODES
+    ) -> LineageGraph:
+        """Assets whose data flows into ``name``, each once at its shortest depth."""
+        return self._graph(name, "upstream", max_depth, max_nodes)
+
+    def downstream(
+        self, name: str, max_depth: int = DEFAULT_MAX_DEPTH, *, max_nodes: int = DEFAULT_MAX_NODES
+    ) -> LineageGraph:
+        """Assets fed by ``name``, each once at its shortest depth."""
+        return self._graph(name, "downstream", max_depth, max_nodes)
+
+    def full(
+        self, name: str, max_depth: int = DEFAULT_MAX_DEPTH, *, max_nodes: int = DEFAULT_MAX_NODES
+    ) -> LineageGraph:
+        """Upstream and downstream together; an asset on both sides (a cycle) appears once."""
+        up = self.upstream(name, max_depth, max_nodes=max_nodes)
+        down = self.downstream(name, max_depth, max_nodes=max_nodes)
+        nodes: dict[str, GraphNode] = {node.id: node for node in up.nodes}
+        for node in down.nodes:
+            if node.id not in nodes or node.depth < nodes[node.id].depth:
+                nodes[node.id] = node
+        edges: dict[tuple, GraphEdge] = {}
+        for edge in [*up.edges, *down.edges]:
+            edges[(edge.source, edge.target, edge.workflow_id, edge.code_location, edge.op)] = edge
+        return LineageGraph.model_construct(
+            direction="full",
+            root_asset_id=up.root_asset_id,
+            root=up.root,
+            max_depth=max_depth,
+            nodes=list(nodes.values()),
+            edges=list(edges.values()),
+            total_nodes=len(nodes),
+            truncated=up.truncated or down.truncated,
+            upstream_count=up.total_nodes,
+            downstream_count=down.total_nodes,
+        )
+
+    def _graph(self, name: str, direction: Direction, max_depth: int, max_nodes: int) -> LineageGraph:
+        validate_depth(max_depth)
+        if max_nodes < 1:
+            raise InvalidArgument(f"max_nodes must be at least 1, got {max_nodes}")
+        deadline = time.monotonic() + self.timeout
+        with self._session(timeout=self.timeout) as session:
+            self._require_lineage(session)
+            root_id, root_name = self._asset_id(session, name)
+            walk = self._walk(session, root_id, direction, max_depth, max_nodes, deadline)
+            info = self._asset_info(session, walk.depths.keys() | {root_id})
+            jobs = self._job_names(session, {edge[2] for edge in walk.edges})
+        nodes = [
+            GraphNode.model_construct(
+                id=str(asset_id), name=info[asset_id][0], qualified_name=info[asset_id][1],
+                type=info[asset_id][2], depth=depth,
+            )
+            for asset_id, depth in sorted(walk.depths.items(), key=lambda item: (item[1], info[item[0]][1]))
+        ]
+        edges = []
+        for source_id, target_id, job_id, op, transformation in walk.edges:
+            location, job = jobs.get(job_id, ("", ""))
+            edges.append(
+                GraphEdge.model_construct(
+                    source=str(source_id), target=str(target_id), workflow_id=job or None,
+                    op=op or None, code_location=location or None, transformation_type=transformation,
+                )
+            )
+        return LineageGraph.model_construct(
+            direction=direction,
+            root_asset_id=str(root_id),
+            root=root_name,
+            max_depth=max_depth,
+            nodes=nodes,
+            edges=edges,
+            total_nodes=len(nodes),
+            truncated=walk.truncated,
+            upstream_count=None,
+            downstream_count=None,
+        )
+
+    def _walk(
+        self,
+        session: Session,
+        root_id: int,
+        direction: Direction,
+        max_depth: int,
+        max_nodes: int,
+        deadline: float,
+        *,
+        with_edges: bool = True,
+    ) -> _Walk:
+        query = "select_out_edges" if direction == "downstream" else "select_in_edges"
+        far = 1 if direction == "downstream" else 0
+        depths: dict[int, int] = {}
+        seen = {root_id}
+        edges: list[tuple] = []
+        frontier = [root_id]
+        truncated = False
+        for depth in range(1, max_depth + 1):
+            if time.monotonic() > deadline:
+                raise QueryTimeout(f"The {direction} walk ran past {self.timeout:g} s")
+            rows: list[tuple] = []
+            for batch in _chunks(frontier, 50_000):
+                rows.extend(session.fetch_all(query, self._params(ids=session.array(batch))))
+            following: list[int] = []
+            for row in rows:
+                other = row[far]
+                if other not in seen:
+                    if len(depths) >= max_nodes:
+                        truncated = True
+                        continue
+                    seen.add(other)
+                    depths[other] = depth
+                    following.append(other)
+                if with_edges:
+                    edges.append(row)
+            if not following:
+                break
+            frontier = following
+        return _Walk(depths, edges, truncated)
+
+    def _asset_info(self, session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str, str]]:
+        info: dict[int, tuple[str, str, str]] = {}
+        for batch in _chunks(sorted(ids), 50_000):
+            for asset_id, name, qualified, kind in session.fetch_all(
+                "select_asset_info", {"ids": session.array(batch)}
+            ):
+                info[asset_id] = (name, qualified, kind)
+        return info
+
+    def _job_names(self, session: Session, job_ids: set[int]) -> dict[int, tuple[str, str]]:
+        if not job_ids:
+            return {}
+        rows = session.fetch_all("select_jobs", self._params())
+        return {job_id: (location, job) for job_id, location, job in rows if job_id in job_ids}
+
+    # -- impact --------------------------------------------------------------------------
+
+    def impact(
+        self,
+        name: str,
+        *,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        live: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> ImpactAnalysis:
+        """What breaks if ``name`` changes: downstream assets, and the jobs that touch them.
+
+        The counts and jobs come from the impact cache when its entry is fresh (and the
+        depth is the cache's); otherwise, or with ``live=True``, they are computed now. The
+        asset list is a page (``offset``, ``limit``) ordered by depth, then name.
+        """
+        validate_depth(max_depth)
+        if limit < 0 or offset < 0:
+            raise InvalidArgument("limit and offset must not be negative")
+        deadline = time.monotonic() + self.timeout
+        with self._session(timeout=self.timeout) as session:
+            self._require_lineage(session)
+            root_id, root_name = self._asset_id(session, name)
+            cached = None
+            if not live and max_depth == DEFAULT_MAX_DEPTH:
+                cached = session.fetch_one(
+                    "select_fresh_cache_entry", self._params(asset_id=root_id, max_depth=max_depth)
+                )
+            if cached is not None:
+                depth_counts = [int(c) for c in _json_value(cached[0])]
+                contexts = [(int(job_id), op) for job_id, op in _json_value(cached[1])]
+                computed_at = cached[2]
+                page = self._page(session, root_id, depth_counts, offset, limit, deadline)
+            else:
+                walk = self._walk(
+                    session, root_id, "downstream", max_depth, 10**9, deadline, with_edges=False
+                )
+                depth_counts = _depth_counts(walk.depths, max_depth)
+                contexts = self._contexts_touching(session, set(walk.depths) | {root_id})
+                ordered = self._order(session, walk.depths)
+                page = ordered[offset : offset + limit]
+                computed_at = None
+            info = self._asset_info(session, [asset_id for asset_id, _ in page])
+            jobs = self._job_names(session, {job_id for job_id, _ in contexts})
+        return _impact_model(
+            root_id, root_name, max_depth, depth_counts, contexts, jobs, page, info,
+            offset=offset, limit=limit, cached=cached is not None, computed_at=computed_at,
+        )
+
+    def _order(self, session: Session, depths: Mapping[int, int]) -> list[tuple[int, int]]:
+        info = self._asset_info(session, depths.keys())
+        return sorted(depths.items(), key=lambda item: (item[1], info[item[0]][1]))
+
+    def _page(
+        self,
+        session: Session,
+        root_id: int,
+        depth_counts: Sequence[int],
+        offset: int,
+        limit: int,
+        deadline: float,
+    ) -> list[tuple[int, int]]:
+        """A page of the downstream list, walking only as deep as the page needs."""
+        need, depth = offset + limit, 0
+        running = 0
+        for depth, count in enumerate(depth_counts, start=1):  # noqa: B007
+            running += count
+            if running >= need:
+                break
+        if depth == 0 or limit == 0:
+            return []
+        walk = self._walk(session, root_id, "downstream", depth, 10**9, deadline, with_edges=False)
+        return self._order(session, walk.depths)[offset : offset + limit]
+
+    def _contexts_touching(self, session: Session, ids: set[int]) -> list[tuple[int, str]]:
+        contexts: set[tuple[int, str]] = set()
+        for batch in _chunks(sorted(ids), 50_000):
+            for job_id, op in session.fetch_all(
+                "select_contexts_touching", self._params(ids=session.array(batch))
+            ):
+                contexts.add((job_id, op))
+        return sorted(contexts)
+
+    # -- impact cache --------------------------------------------------------------------
+
+    def stale_cache_entries(self) -> int:
+        """Assets whose cache entry is stale or missing."""
+        with self._session() as session:
+            self._require_lineage(session)
+            return session.fetch_one("count_stale_entries", self._params())[0]
+
+    def refresh_impact_cache(
+        self,
+        *,
+        stale_only: bool = True,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> RefreshResult:
+        """Recompute cache entries: stale and missing ones by default, every one on request.
+
+        The whole graph is read once; a few entries are answered by one in-memory walk each,
+        many by the bitset pass of :mod:`lineage_core.graph` over every asset at once.
+        """
+        started = time.monotonic()
+        with self._session() as session:
+            self._require_lineage(session)
+            version = session.fetch_one("select_graph_version", self._params())[0]
+            asset_ids = [row[0] for row in session.fetch_all("select_asset_ids", self._params())]
+            edges = session.fetch_all("select_active_edge_contexts", self._params())
+            wanted_ids = (
+                [row[0] for row in session.fetch_all("select_stale_asset_ids", self._params())]
+                if stale_only
+                else asset_ids
+            )
+        if not wanted_ids:
+            return RefreshResult(
+                entries_refreshed=0, stale_only=stale_only, method="none",
+                seconds=time.monotonic() - started,
+            )
+        index = {asset_id: i for i, asset_id in enumerate(asset_ids)}
+        n = len(asset_ids)
+        down_sets: list[set[int]] = [set() for _ in range(n)]
+        up_sets: list[set[int]] = [set() for _ in range(n)]
+        context_index: dict[tuple[int, str], int] = {}
+        labels = [0] * n
+        no_job = self._no_job_id()
+        for source_id, target_id, job_id, op in edges:
+            s, t = index[source_id], index[target_id]
+            down_sets[s].add(t)
+            up_sets[t].add(s)
+            if job_id != no_job:
+                bit = 1 << context_index.setdefault((job_id, op), len(context_index))
+                labels[s] |= bit
+                labels[t] |= bit
+        down = [sorted(x) for x in down_sets]
+        up = [sorted(x) for x in up_sets]
+        del down_sets, up_sets
+        contexts = sorted(context_index, key=context_index.__getitem__)
+        wanted = [index[asset_id] for asset_id in wanted_ids]
+        depth = DEFAULT_MAX_DEPTH
+
+        if len(wanted) <= max(64, n // 50):
+            method = "bfs"
+            results = {}
+            for done, v in enumerate(wanted, start=1):
+                d_depths = bfs_depths(down, v, depth)
+                u_depths = bfs_depths(up, v, depth)
+                bits = labels[v]
+                for u in d_depths:
+                    bits |= labels[u]
+                results[v] = (
+                    _depth_counts(d_depths, depth), _depth_counts(u_depths, depth), bits
+                )
+                if progress and done % 100 == 0:
+                    progress("walk", done, len(wanted))
+        else:
+            method = "bitset"
+            # Bits ordered so that each direction's reach sits low (see bounded_reach).
+            reverse_bits = list(range(n - 1, -1, -1))
+            down_reach = bounded_reach(
+                down, depth, reverse_bits, (lambda k: progress("downstream", k, depth)) if progress else None
+            )
+            up_reach = bounded_reach(
+                up, depth, range(n), (lambda k: progress("upstream", k, depth)) if progress else None
+            )
+            unions = bounded_union(down, depth, labels)
+            results = {
+                v: (down_reach[v].depth_counts, up_reach[v].depth_counts, unions[v]) for v in wanted
+            }
+        rows = []
+        computed_at = _now()
+        for v, (down_counts, up_counts, bits) in results.items():
+            job_contexts = [list(contexts[i]) for i in range(bits.bit_length()) if bits >> i & 1]
+            rows.append(
+                {
+                    "asset_id": asset_ids[v],
+                    "max_depth": depth,
+                    "downstream_count": sum(down_counts),
+                    "downstream_max_depth": len(_trim(down_counts)),
+                    "downstream_depth_counts": _trim(down_counts),
+                    "upstream_count": sum(up_counts),
+                    "upstream_max_depth": len(_trim(up_counts)),
+                    "upstream_depth_counts": _trim(up_counts),
+                    "job_contexts": job_contexts,
+                    "job_count": len({job_id for job_id, _ in job_contexts}),
+                    "computed_at": computed_at,
+                }
+            )
+        with self._session(write=True) as session:
+            current = session.fetch_one("select_graph_version", self._params())[0]
+            # If lineage changed while we computed, new entries start stale (conservative).
+            stale_version = current if current > version else 0
+            for batch in _chunks(rows):
+                session.execute_many(
+                    "upsert_cache_entry",
+                    [
+                        self._params(
+                            **{
+                                **row,
+                                "downstream_depth_counts": session.json(row["downstream_depth_counts"]),
+                                "upstream_depth_counts": session.json(row["upstream_depth_counts"]),
+                                "job_contexts": session.json(row["job_contexts"]),
+                            },
+                            computed_version=version,
+                            stale_version=stale_version,
+                        )
+                        for row in batch
+                    ],
+                )
+                if progress:
+                    progress("write", len(batch), len(rows))
+        largest = sorted(rows, key=lambda row: -row["downstream_count"])[:5]
+        names = self._names_by_id([row["asset_id"] for row in largest])
+        return RefreshResult(
+            entries_refreshed=len(rows),
+            stale_only=stale_only,
+            method=method,
+            seconds=time.monotonic() - started,
+            largest=[(names[row["asset_id"]], row["downstream_count"]) for row in largest],
+        )
+
+    def _no_job_id(self) -> int | None:
+        with self._session() as session:
+            row = session.fetch_one("select_job_id", self._params(code_location="", job=""))
+        return row[0] if row else None
+
+    def _names_by_id(self, ids: Sequence[int]) -> dict[int, str]:
+        with self._session() as session:
+            return {asset_id: info[1] for asset_id, info in self._asset_info(session, ids).items()}
+
+    def largest_impacts(self, limit: int = 10) -> list[tuple[str, int, int]]:
+        """(asset, downstream count, job count) of the largest cached impacts."""
+        with self._session() as session:
+            self._require_lineage(session)
+            rows = session.fetch_all("select_largest_impacts", self._params(limit=limit))
+        return [(name, count, jobs) for name, count, jobs in rows]
+
+    # -- Dagster jobs ----------------------------------------------------------------------
+
+    def jobs_for_asset(self, name: str) -> list[JobReference]:
+        """The Dagster jobs and ops that read or write ``name``, with their last run."""
+        with self._session() as session:
+            self._require_lineage(session)
+            asset_id, _ = self._asset_id(session, name)
+            rows = session.fetch_all("select_job_references", self._params(asset_id=asset_id))
+        grouped: dict[tuple[str, str, str, str], list[tuple]] = defaultdict(list)
+        for job, op, location, access, count, run_id, at in rows:
+            grouped[(job, op, location, access)].append((count, run_id, _sortable_time(at), at))
+        references = []
+        for (job, op, location, access), uses in sorted(grouped.items()):
+            latest = max(uses, key=lambda use: use[2])
+            references.append(
+                JobReference(
+                    job=job, op=op or None, code_location=location or None, access=access,
+                    execution_count=max(use[0] for use in uses), last_run_id=latest[1],
+                    last_execution_at=latest[3],
+                )
+            )
+        return references
+
+    def job_assets(self, job: str, *, code_location: str | None = None) -> JobAssets:
+        """The tables a Dagster job reads and writes."""
+        with self._session() as session:
+            self._require_lineage(session)
+            rows = session.fetch_all("select_job_assets", self._params(job=job))
+        rows = [row for row in rows if code_location is None or row[0] == code_location]
+        if not rows:
+            raise NotFound(f"No lineage recorded for Dagster job {job!r}")
+        reads = sorted({name for _, name, access in rows if access == "read"})
+        writes = sorted({name for _, name, access in rows if access == "write"})
+        return JobAssets(
+            workflow_id=job, code_location=code_location, reads=reads, writes=writes,
+            total_assets=len(set(reads) | set(writes)),
+        )
+
+    # -- executions and profiles ---------------------------------------------------------
+
+    def record_execution(
+        self,
+        *,
+        run_id: str,
+        execution_type: str = "dagster_run",
+        job: str | None = None,
+        code_location: str | None = None,
+        status: str | None = None,
+        assets_discovered: int = 0,
+        edges_created: int = 0,
+        errors: Sequence[str] = (),
+        started_at: datetime | None = None,
+        completed_at: datetime | None = None,
+    ) -> None:
+        """One row per (run, kind of capture); recording it again replaces it."""
+        with self._session(write=True) as session:
+            session.execute(
+                "upsert_execution",
+                self._params(
+                    run_id=run_id, execution_type=execution_type, job=job,
+                    code_location=code_location, status=status,
+                    assets_discovered=assets_discovered, edges_created=edges_created,
+                    errors=session.json(list(errors)), started_at=started_at or _now(),
+                    completed_at=completed_at,
+                ),
+            )
+
+    def executions(self, *, limit: int = 100) -> list[dict[str, Any]]:
+        with self._session() as session:
+            rows = session.fetch_all("select_executions", self._params(limit=limit))
+        keys = (
+            "run_id", "execution_type", "job", "code_location", "status", "assets_discovered",
+            "edges_created", "errors", "started_at", "completed_at",
+        )
+        result = []
+        for row in rows:
+            item = dict(zip(keys, row, strict=True))
+            item["errors"] = _json_value(item["errors"])
+            result.append(item)
+        return result
+
+    def add_profile(self, profile: TableProfile) -> TableProfile:
+        """Store a profile (creating the asset if needed) with its drift from the previous one."""
+        from lineage_core.profiling import compare_profiles
+
+        with self._session(write=True) as session:
+            self._require_lineage(session)
+            qualified = parse_name(profile.asset)
+            session.execute(
+                "upsert_asset",
+                self._params(
+                    type="table", name=qualified.table, qualified_name=str(qualified),
+                    database=qualified.database, schema=qualified.schema,
+                    connection=profile.connection, metadata=session.json({}), now=_now(),
+                ),
+            )
+            asset_id, _ = self._asset_id(session, str(qualified))
+            previous_row = session.fetch_one("select_latest_profile", {"asset_id": asset_id})
+            drift: ProfileDrift | None = None
+            if previous_row is not None:
+                previous = _profile_from_row(previous_row)
+                drift = compare_profiles(previous, profile).model_copy(
+                    update={"previous_profile_id": previous.profile_id}
+                )
+            profiled_at = profile.profiled_at or _now()
+            stored = profile.model_copy(
+                update={"asset": str(qualified), "asset_id": str(asset_id), "drift": drift,
+                        "profiled_at": profiled_at, "profile_id": None}
+            )
+            row = session.fetch_one(
+                "insert_profile",
+                self._params(
+                    asset_id=asset_id, connection=profile.connection, row_count=profile.row_count,
+                    column_count=profile.column_count, table_size_bytes=profile.table_size_bytes,
+                    duplicate_count=profile.duplicate_count, null_percentage=profile.null_percentage,
+                    body=session.json(stored.to_json()),
+                    schema_changed=bool(drift and drift.schema_changed),
+                    profiled_at=profiled_at, duration=profile.profile_duration_ms,
+                ),
+            )
+        return stored.model_copy(update={"profile_id": row[0]})
+
+    def profiles(self, name: str, *, limit: int = 10) -> list[TableProfile]:
+        """Profile history of a table, newest first."""
+        with self._session() as session:
+            self._require_lineage(session)
+            asset_id, _ = self._asset_id(session, name)
+            rows = session.fetch_all("select_profiles", {"asset_id": asset_id, "limit": limit})
+        return [_profile_from_row(row) for row in rows]
+
+
+# -- row -> model, in one place ------------------------------------------------------------
+
+
+def _asset_from_row(row: tuple) -> Asset:
+    (asset_id, kind, name, qualified, database, schema, connection, metadata,
+     is_source, is_target, created_at, updated_at) = row
+    return Asset(
+        id=asset_id, type=kind, name=name, qualified_name=qualified, database=database,
+        schema=schema, connection=connection, metadata=_json_value(metadata) or {},
+        is_source=bool(is_source), is_target=bool(is_target), created_at=created_at,
+        updated_at=updated_at,
+    )
+
+
+def _edge_from_row(row: tuple) -> Edge:
+    (edge_id, source, target, job, location, op, trigger, kind, logic, columns, run_id,
+     executed_at, count, active, created_at) = row
+    return Edge(
+        id=edge_id, source=source, target=target, job=job or None, code_location=location or None,
+        op=op or None, trigger=trigger, transformation_type=kind, transformation_logic=logic,
+        columns=[EdgeColumn.model_validate(c) for c in _json_value(columns) or []],
+        last_run_id=run_id, last_execution_at=executed_at, execution_count=count,
+        active=bool(active), created_at=created_at,
+    )
+
+
+def _profile_from_row(row: tuple) -> TableProfile:
+    profile_id, body = row
+    data = _json_value(body)
+    profile = TableProfile.model_validate(data)
+    return profile.model_copy(update={"profile_id": profile_id})
+
+
+def _impact_model(
+    root_id: int,
+    root_name: str,
+    max_depth: int,
+    depth_counts: Sequence[int],
+    contexts: Sequence[tuple[int, str]],
+    jobs: Mapping[int, tuple[str, str]],
+    page: Sequence[tuple[int, int]],
+    info: Mapping[int, tuple[str, str, str]],
+    *,
+    offset: int,
+    limit: int,
+    cached: bool,
+    computed_at: Any,
+) -> ImpactAnalysis:
+    ops: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for job_id, op in contexts:
+        location, job = jobs.get(job_id, ("", ""))
+        if not job:
+            continue
+        bucket = ops[(location, job)]
+        if op:
+            bucket.add(op)
+    affected = [
+        AffectedJob(
+            workflow_id=job, workflow_name=job, code_location=location or None,
+            workspace_name=location or None, ops=sorted(op_names),
+        )
+        for (location, job), op_names in sorted(ops.items(), key=lambda item: (item[0][1], item[0][0]))
+    ]
+    counts = {depth: count for depth, count in enumerate(depth_counts, start=1) if count}
+    nodes = [
+        GraphNode(
+            id=str(asset_id), name=info[asset_id][0], qualified_name=info[asset_id][1],
+            type=info[asset_id][2], depth=depth,
+        )
+        for asset_id, depth in page
+    ]
+    return ImpactAnalysis(
+        asset_id=str(root_id),
+        asset=root_name,
+        max_depth=max_depth,
+        downstream_assets=nodes,
+        affected_workflows=affected,
+        code_locations=sorted({a.code_location for a in affected if a.code_location}),
+        counts_by_depth=counts,
+        total_impacted_assets=sum(depth_counts),
+        total_impacted_workflows=len(affected),
+        page_offset=offset,
+        page_limit=limit,
+        cached=cached,
+        computed_at=computed_at,
+    )
+
+
+def _depth_counts(depths: Mapping[int, int], max_depth: int) -> list[int]:
+    counts = [0] * max_depth
+    for depth in depths.values():
+        counts[depth - 1] += 1
+    return _trim(counts)
+
+
+def _trim(counts: list[int]) -> list[int]:
+    counts = list(counts)
+    while counts and counts[-1] == 0:
+        counts.pop()
+    return counts
+
+
+def _sortable_time(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _edition(value: Edition | str) -> Edition:
+    try:
+        return Edition(value)
+    except ValueError:
+        raise InvalidArgument(f"Unknown edition {value!r}; use 'standard' or 'premium'") from None
+
+
+def _tenant_name(name: str) -> str:
+    name = name.strip() if isinstance(name, str) else ""
+    if not name or len(name) > 200:
+        raise InvalidArgument("A tenant name must have 1 to 200 characters")
+    return name
+
+
+__all__ = ["Backend", "LineageStore", "Session"]

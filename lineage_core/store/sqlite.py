@@ -1,0 +1,174 @@
+"""The embedded backend: one SQLite file through the standard library, no server.
+
+One connection per backend object, guarded by a lock: SQLite serialises writers anyway, and
+WAL mode lets readers in other processes (the Dagster daemon, the ``lineage`` command) read
+while a sensor writes. Read sessions are snapshots (``BEGIN``); write sessions take the write
+lock up front (``BEGIN IMMEDIATE``) so two writers wait instead of deadlocking on upgrade.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from lineage_core.errors import QueryTimeout, StoreError, StoreUnavailable
+from lineage_core.store.queries import load_migrations, load_queries
+
+_STATEMENT_END = re.compile(r";\s*$", re.MULTILINE)
+
+
+def _adapt(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+class SqliteSession:
+    """Moves rows for one transaction; the store builds domain objects from them."""
+
+    def __init__(self, conn: sqlite3.Connection, queries: Mapping[str, str]) -> None:
+        self._conn = conn
+        self._queries = queries
+
+    def _params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        return {key: _adapt(value) for key, value in (params or {}).items()}
+
+    def execute(self, name: str, params: Mapping[str, Any] | None = None) -> int:
+        return self._conn.execute(self._queries[name], self._params(params)).rowcount
+
+    def execute_many(self, name: str, rows: Iterable[Mapping[str, Any]]) -> None:
+        self._conn.executemany(self._queries[name], (self._params(row) for row in rows))
+
+    def fetch_all(self, name: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
+        return self._conn.execute(self._queries[name], self._params(params)).fetchall()
+
+    def fetch_one(self, name: str, params: Mapping[str, Any] | None = None) -> tuple | None:
+        return self._conn.execute(self._queries[name], self._params(params)).fetchone()
+
+    def array(self, values: Iterable[Any]) -> str:
+        """Lists travel as JSON and are unpacked with ``json_each`` in the query."""
+        return json.dumps(list(values))
+
+    def json(self, value: Any) -> str:
+        return json.dumps(value, default=str)
+
+
+class SqliteBackend:
+    name = "sqlite"
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
+        self.path = str(path)
+        self._lock = threading.RLock()
+        self._queries = load_queries("sqlite")
+        if self.path != ":memory:":
+            try:
+                Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailable(f"Cannot create the folder of {self.path}: {exc}") from exc
+        try:
+            self._conn = sqlite3.connect(
+                self.path,
+                timeout=busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"Cannot open the SQLite lineage store {self.path}: {exc}") from exc
+        self._closed = False
+
+    def describe(self) -> str:
+        return f"sqlite:///{self.path}"
+
+    def migrate(self) -> None:
+        """Apply pending migrations under the write lock, so concurrent openers serialise."""
+        migrations = load_migrations("sqlite")
+        with self._lock, self._translate():
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS lineage_schema_migrations ("
+                    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
+                applied = {row[0] for row in conn.execute("SELECT version FROM lineage_schema_migrations")}
+                _refuse_newer(applied, migrations, self.describe())
+                for version, name, sql in migrations:
+                    if version in applied:
+                        continue
+                    for statement in _STATEMENT_END.split(sql):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute(
+                        "INSERT INTO lineage_schema_migrations VALUES (?, ?, ?)",
+                        (version, name, datetime.now().astimezone().isoformat()),
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _translate(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if "interrupted" in text:
+                raise QueryTimeout("The lineage query ran past its time limit") from exc
+            if "unable to open" in text:
+                raise StoreUnavailable(f"Cannot open the SQLite lineage store {self.path}: {text}") from exc
+            raise StoreError(f"SQLite lineage store {self.path}: {text}") from exc
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite lineage store {self.path}: {exc}") from exc
+
+    @contextmanager
+    def session(self, *, write: bool = False, timeout: float | None = None) -> Iterator[SqliteSession]:
+        """One transaction; ``timeout`` aborts it through a progress handler (SQLite has no
+        statement timeout)."""
+        if self._closed:
+            raise StoreError("The lineage store is closed")
+        with self._lock, self._translate():
+            conn = self._conn
+            if timeout is not None:
+                deadline = time.monotonic() + timeout
+                conn.set_progress_handler(lambda: time.monotonic() > deadline, 20_000)
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield SqliteSession(conn, self._queries)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                if timeout is not None:
+                    conn.set_progress_handler(None, 0)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._conn.close()
+
+
+def _refuse_newer(applied: set[int], migrations: Sequence[tuple[int, str, str]], where: str) -> None:
+    known = max((version for version, _, _ in migrations), default=0)
+    newest = max(applied, default=0)
+    if newest > known:
+        raise StoreError(
+            f"The lineage store at {where} has schema version {newest}, newer than this "
+            f"library knows ({known}); upgrade dagster-lineage"
+        )
