@@ -55,8 +55,7 @@ class LineageNotEnabled(LineageError):
     """The tenant's edition does not include lineage features."""
 
     MESSAGE = (
-        "Lineage tracking is not enabled for your subscription. "
-        "Please upgrade to Premium edition."
+        "Lineage tracking is not enabled for your subscription. Please upgrade to Premium edition."
     )
 
     def __init__(self, tenant: str) -> None:

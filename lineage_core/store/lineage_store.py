@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
+from pydantic import ValidationError
+
 from lineage_core.errors import (
     AssetNotFound,
     InvalidArgument,
+    InvalidName,
     LineageNotEnabled,
     NotFound,
     QueryTimeout,
@@ -35,7 +38,6 @@ from lineage_core.models import (
     DEFAULT_MAX_DEPTH,
     AffectedJob,
     Asset,
-    ColumnProfile,
     Edge,
     EdgeColumn,
     EdgeIn,
@@ -165,7 +167,10 @@ class LineageStore:
     def tenants(self) -> list[Tenant]:
         with self._session() as session:
             rows = session.fetch_all("select_tenants")
-        return [Tenant(name=name, edition=edition, created_at=created) for name, edition, created in rows]
+        return [
+            Tenant(name=name, edition=edition, created_at=created)
+            for name, edition, created in rows
+        ]
 
     def create_tenant(self, name: str, *, edition: Edition | str = Edition.STANDARD) -> Tenant:
         edition = _edition(edition)
@@ -173,13 +178,17 @@ class LineageStore:
         with self._session(write=True) as session:
             if session.fetch_one("select_tenant", {"name": name}) is not None:
                 raise TenantExists(f"Tenant {name!r} already exists")
-            session.execute("insert_tenant", {"name": name, "edition": edition.value, "now": _now()})
+            session.execute(
+                "insert_tenant", {"name": name, "edition": edition.value, "now": _now()}
+            )
         return Tenant(name=name, edition=edition)
 
     def set_edition(self, name: str, edition: Edition | str) -> Tenant:
         edition = _edition(edition)
         with self._session(write=True) as session:
-            if not session.execute("update_tenant_edition", {"name": name, "edition": edition.value}):
+            if not session.execute(
+                "update_tenant_edition", {"name": name, "edition": edition.value}
+            ):
                 raise TenantNotFound(name)
         return Tenant(name=name, edition=edition)
 
@@ -224,7 +233,9 @@ class LineageStore:
             self._require_lineage(session)
             return self._asset(session, normalise_name(name))
 
-    def assets(self, *, search: str | None = None, limit: int = 100, offset: int = 0) -> list[Asset]:
+    def assets(
+        self, *, search: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[Asset]:
         """Assets by name; ``search`` matches any part of the qualified name, case-insensitively."""
         pattern = f"%{_escape_like(search.lower())}%" if search else "%"
         with self._session() as session:
@@ -266,7 +277,7 @@ class LineageStore:
     # -- edges ---------------------------------------------------------------------------
 
     def record_edge(self, source: str, target: str, **context: Any) -> RecordResult:
-        return self.record_edges([EdgeIn(source=source, target=target, **context)])
+        return self.record_edges([{"source": source, "target": target, **context}])
 
     def record_edges(
         self,
@@ -282,7 +293,7 @@ class LineageStore:
         whose answer they change: the ancestors and descendants (within the cache's depth) of
         both endpoints.
         """
-        items = [edge if isinstance(edge, EdgeIn) else EdgeIn.model_validate(edge) for edge in edges]
+        items = [_edge_in(edge, position) for position, edge in enumerate(edges, start=1)]
         items = [edge for edge in items if edge.source != edge.target]
         if not items:
             with self._session() as session:
@@ -412,7 +423,9 @@ class LineageStore:
             session.execute_many("update_asset_roles", batch)
         return ids, len(missing)
 
-    def _ensure_jobs(self, session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    def _ensure_jobs(
+        self, session: Session, keys: set[tuple[str, str]]
+    ) -> dict[tuple[str, str], int]:
         rows = [self._params(code_location=loc, job=job) for loc, job in sorted(keys)]
         session.execute_many("insert_job", rows)
         found = session.fetch_all("select_jobs", self._params())
@@ -437,18 +450,25 @@ class LineageStore:
             for key, (edge_id, _) in self._existing_edges(session, {key[0] for key in runs}).items()
             if key in runs
         }
-        pairs = [(edge_ids[key], run_id, at) for key, by_run in runs.items() for run_id, at in by_run.items()]
+        pairs = [
+            (edge_ids[key], run_id, at)
+            for key, by_run in runs.items()
+            for run_id, at in by_run.items()
+        ]
         seen: set[tuple[int, str]] = set()
         for batch in _chunks(sorted({edge_id for edge_id, _, _ in pairs})):
             for edge_id, run_id in session.fetch_all(
                 "select_edge_runs", {"ids": session.array(batch)}
             ):
                 seen.add((edge_id, run_id))
-        fresh = [(edge_id, run_id, at) for edge_id, run_id, at in pairs if (edge_id, run_id) not in seen]
+        fresh = [
+            (edge_id, run_id, at) for edge_id, run_id, at in pairs if (edge_id, run_id) not in seen
+        ]
         if not fresh:
             return
         session.execute_many(
-            "insert_edge_run", [{"edge_id": e, "run_id": r, "executed_at": at} for e, r, at in fresh]
+            "insert_edge_run",
+            [{"edge_id": e, "run_id": r, "executed_at": at} for e, r, at in fresh],
         )
         latest: dict[int, tuple[datetime, str]] = {}
         counts: dict[int, int] = defaultdict(int)
@@ -522,15 +542,15 @@ class LineageStore:
             asset_id = self._asset_id(session, name)[0] if name else None
             rows = session.fetch_all(
                 "select_edges",
-                self._params(
-                    asset_id=asset_id, include_retired=include_retired, limit=limit
-                ),
+                self._params(asset_id=asset_id, include_retired=include_retired, limit=limit),
             )
         return [_edge_from_row(row) for row in rows]
 
     # -- cache invalidation --------------------------------------------------------------
 
-    def _mark_stale(self, session: Session, changed: Sequence[tuple[int, int]], version: int) -> int:
+    def _mark_stale(
+        self, session: Session, changed: Sequence[tuple[int, int]], version: int
+    ) -> int:
         if session.fetch_one("select_any_cache_entry", self._params()) is None:
             return 0
         if len(changed) > _MARK_ALL_THRESHOLD:
@@ -604,7 +624,9 @@ class LineageStore:
             downstream_count=down.total_nodes,
         )
 
-    def _graph(self, name: str, direction: Direction, max_depth: int, max_nodes: int) -> LineageGraph:
+    def _graph(
+        self, name: str, direction: Direction, max_depth: int, max_nodes: int
+    ) -> LineageGraph:
         validate_depth(max_depth)
         if max_nodes < 1:
             raise InvalidArgument(f"max_nodes must be at least 1, got {max_nodes}")
@@ -617,18 +639,27 @@ class LineageStore:
             jobs = self._job_names(session, {edge[2] for edge in walk.edges})
         nodes = [
             GraphNode.model_construct(
-                id=str(asset_id), name=info[asset_id][0], qualified_name=info[asset_id][1],
-                type=info[asset_id][2], depth=depth,
+                id=str(asset_id),
+                name=info[asset_id][0],
+                qualified_name=info[asset_id][1],
+                type=info[asset_id][2],
+                depth=depth,
             )
-            for asset_id, depth in sorted(walk.depths.items(), key=lambda item: (item[1], info[item[0]][1]))
+            for asset_id, depth in sorted(
+                walk.depths.items(), key=lambda item: (item[1], info[item[0]][1])
+            )
         ]
         edges = []
         for source_id, target_id, job_id, op, transformation in walk.edges:
             location, job = jobs.get(job_id, ("", ""))
             edges.append(
                 GraphEdge.model_construct(
-                    source=str(source_id), target=str(target_id), workflow_id=job or None,
-                    op=op or None, code_location=location or None, transformation_type=transformation,
+                    source=str(source_id),
+                    target=str(target_id),
+                    workflow_id=job or None,
+                    op=op or None,
+                    code_location=location or None,
+                    transformation_type=transformation,
                 )
             )
         return LineageGraph.model_construct(
@@ -746,8 +777,18 @@ class LineageStore:
             info = self._asset_info(session, [asset_id for asset_id, _ in page])
             jobs = self._job_names(session, {job_id for job_id, _ in contexts})
         return _impact_model(
-            root_id, root_name, max_depth, depth_counts, contexts, jobs, page, info,
-            offset=offset, limit=limit, cached=cached is not None, computed_at=computed_at,
+            root_id,
+            root_name,
+            max_depth,
+            depth_counts,
+            contexts,
+            jobs,
+            page,
+            info,
+            offset=offset,
+            limit=limit,
+            cached=cached is not None,
+            computed_at=computed_at,
         )
 
     def _order(self, session: Session, depths: Mapping[int, int]) -> list[tuple[int, int]]:
@@ -796,13 +837,17 @@ class LineageStore:
         self,
         *,
         stale_only: bool = True,
+        method: Literal["auto", "bfs", "bitset"] = "auto",
         progress: Callable[[str, int, int], None] | None = None,
     ) -> RefreshResult:
         """Recompute cache entries: stale and missing ones by default, every one on request.
 
         The whole graph is read once; a few entries are answered by one in-memory walk each,
-        many by the bitset pass of :mod:`lineage_core.graph` over every asset at once.
+        many by the bitset pass of :mod:`lineage_core.graph` over every asset at once
+        (``method`` forces one or the other; both give the same entries).
         """
+        if method not in ("auto", "bfs", "bitset"):
+            raise InvalidArgument(f"Unknown refresh method {method!r}")
         started = time.monotonic()
         with self._session() as session:
             self._require_lineage(session)
@@ -816,7 +861,9 @@ class LineageStore:
             )
         if not wanted_ids:
             return RefreshResult(
-                entries_refreshed=0, stale_only=stale_only, method="none",
+                entries_refreshed=0,
+                stale_only=stale_only,
+                method="none",
                 seconds=time.monotonic() - started,
             )
         index = {asset_id: i for i, asset_id in enumerate(asset_ids)}
@@ -841,8 +888,9 @@ class LineageStore:
         wanted = [index[asset_id] for asset_id in wanted_ids]
         depth = DEFAULT_MAX_DEPTH
 
-        if len(wanted) <= max(64, n // 50):
-            method = "bfs"
+        if method == "auto":
+            method = "bfs" if len(wanted) <= max(64, n // 50) else "bitset"
+        if method == "bfs":
             results = {}
             for done, v in enumerate(wanted, start=1):
                 d_depths = bfs_depths(down, v, depth)
@@ -850,20 +898,23 @@ class LineageStore:
                 bits = labels[v]
                 for u in d_depths:
                     bits |= labels[u]
-                results[v] = (
-                    _depth_counts(d_depths, depth), _depth_counts(u_depths, depth), bits
-                )
+                results[v] = (_depth_counts(d_depths, depth), _depth_counts(u_depths, depth), bits)
                 if progress and done % 100 == 0:
                     progress("walk", done, len(wanted))
         else:
-            method = "bitset"
             # Bits ordered so that each direction's reach sits low (see bounded_reach).
             reverse_bits = list(range(n - 1, -1, -1))
             down_reach = bounded_reach(
-                down, depth, reverse_bits, (lambda k: progress("downstream", k, depth)) if progress else None
+                down,
+                depth,
+                reverse_bits,
+                (lambda k: progress("downstream", k, depth)) if progress else None,
             )
             up_reach = bounded_reach(
-                up, depth, range(n), (lambda k: progress("upstream", k, depth)) if progress else None
+                up,
+                depth,
+                range(n),
+                (lambda k: progress("upstream", k, depth)) if progress else None,
             )
             unions = bounded_union(down, depth, labels)
             results = {
@@ -899,7 +950,9 @@ class LineageStore:
                         self._params(
                             **{
                                 **row,
-                                "downstream_depth_counts": session.json(row["downstream_depth_counts"]),
+                                "downstream_depth_counts": session.json(
+                                    row["downstream_depth_counts"]
+                                ),
                                 "upstream_depth_counts": session.json(row["upstream_depth_counts"]),
                                 "job_contexts": session.json(row["job_contexts"]),
                             },
@@ -953,8 +1006,12 @@ class LineageStore:
             latest = max(uses, key=lambda use: use[2])
             references.append(
                 JobReference(
-                    job=job, op=op or None, code_location=location or None, access=access,
-                    execution_count=max(use[0] for use in uses), last_run_id=latest[1],
+                    job=job,
+                    op=op or None,
+                    code_location=location or None,
+                    access=access,
+                    execution_count=max(use[0] for use in uses),
+                    last_run_id=latest[1],
                     last_execution_at=latest[3],
                 )
             )
@@ -971,7 +1028,10 @@ class LineageStore:
         reads = sorted({name for _, name, access in rows if access == "read"})
         writes = sorted({name for _, name, access in rows if access == "write"})
         return JobAssets(
-            workflow_id=job, code_location=code_location, reads=reads, writes=writes,
+            workflow_id=job,
+            code_location=code_location,
+            reads=reads,
+            writes=writes,
             total_assets=len(set(reads) | set(writes)),
         )
 
@@ -996,10 +1056,15 @@ class LineageStore:
             session.execute(
                 "upsert_execution",
                 self._params(
-                    run_id=run_id, execution_type=execution_type, job=job,
-                    code_location=code_location, status=status,
-                    assets_discovered=assets_discovered, edges_created=edges_created,
-                    errors=session.json(list(errors)), started_at=started_at or _now(),
+                    run_id=run_id,
+                    execution_type=execution_type,
+                    job=job,
+                    code_location=code_location,
+                    status=status,
+                    assets_discovered=assets_discovered,
+                    edges_created=edges_created,
+                    errors=session.json(list(errors)),
+                    started_at=started_at or _now(),
                     completed_at=completed_at,
                 ),
             )
@@ -1008,8 +1073,16 @@ class LineageStore:
         with self._session() as session:
             rows = session.fetch_all("select_executions", self._params(limit=limit))
         keys = (
-            "run_id", "execution_type", "job", "code_location", "status", "assets_discovered",
-            "edges_created", "errors", "started_at", "completed_at",
+            "run_id",
+            "execution_type",
+            "job",
+            "code_location",
+            "status",
+            "assets_discovered",
+            "edges_created",
+            "errors",
+            "started_at",
+            "completed_at",
         )
         result = []
         for row in rows:
@@ -1028,9 +1101,14 @@ class LineageStore:
             session.execute(
                 "upsert_asset",
                 self._params(
-                    type="table", name=qualified.table, qualified_name=str(qualified),
-                    database=qualified.database, schema=qualified.schema,
-                    connection=profile.connection, metadata=session.json({}), now=_now(),
+                    type="table",
+                    name=qualified.table,
+                    qualified_name=str(qualified),
+                    database=qualified.database,
+                    schema=qualified.schema,
+                    connection=profile.connection,
+                    metadata=session.json({}),
+                    now=_now(),
                 ),
             )
             asset_id, _ = self._asset_id(session, str(qualified))
@@ -1043,18 +1121,28 @@ class LineageStore:
                 )
             profiled_at = profile.profiled_at or _now()
             stored = profile.model_copy(
-                update={"asset": str(qualified), "asset_id": str(asset_id), "drift": drift,
-                        "profiled_at": profiled_at, "profile_id": None}
+                update={
+                    "asset": str(qualified),
+                    "asset_id": str(asset_id),
+                    "drift": drift,
+                    "profiled_at": profiled_at,
+                    "profile_id": None,
+                }
             )
             row = session.fetch_one(
                 "insert_profile",
                 self._params(
-                    asset_id=asset_id, connection=profile.connection, row_count=profile.row_count,
-                    column_count=profile.column_count, table_size_bytes=profile.table_size_bytes,
-                    duplicate_count=profile.duplicate_count, null_percentage=profile.null_percentage,
+                    asset_id=asset_id,
+                    connection=profile.connection,
+                    row_count=profile.row_count,
+                    column_count=profile.column_count,
+                    table_size_bytes=profile.table_size_bytes,
+                    duplicate_count=profile.duplicate_count,
+                    null_percentage=profile.null_percentage,
                     body=session.json(stored.to_json()),
                     schema_changed=bool(drift and drift.schema_changed),
-                    profiled_at=profiled_at, duration=profile.profile_duration_ms,
+                    profiled_at=profiled_at,
+                    duration=profile.profile_duration_ms,
                 ),
             )
         return stored.model_copy(update={"profile_id": row[0]})
@@ -1072,25 +1160,70 @@ class LineageStore:
 
 
 def _asset_from_row(row: tuple) -> Asset:
-    (asset_id, kind, name, qualified, database, schema, connection, metadata,
-     is_source, is_target, created_at, updated_at) = row
+    (
+        asset_id,
+        kind,
+        name,
+        qualified,
+        database,
+        schema,
+        connection,
+        metadata,
+        is_source,
+        is_target,
+        created_at,
+        updated_at,
+    ) = row
     return Asset(
-        id=asset_id, type=kind, name=name, qualified_name=qualified, database=database,
-        schema=schema, connection=connection, metadata=_json_value(metadata) or {},
-        is_source=bool(is_source), is_target=bool(is_target), created_at=created_at,
+        id=asset_id,
+        type=kind,
+        name=name,
+        qualified_name=qualified,
+        database=database,
+        schema=schema,
+        connection=connection,
+        metadata=_json_value(metadata) or {},
+        is_source=bool(is_source),
+        is_target=bool(is_target),
+        created_at=created_at,
         updated_at=updated_at,
     )
 
 
 def _edge_from_row(row: tuple) -> Edge:
-    (edge_id, source, target, job, location, op, trigger, kind, logic, columns, run_id,
-     executed_at, count, active, created_at) = row
+    (
+        edge_id,
+        source,
+        target,
+        job,
+        location,
+        op,
+        trigger,
+        kind,
+        logic,
+        columns,
+        run_id,
+        executed_at,
+        count,
+        active,
+        created_at,
+    ) = row
     return Edge(
-        id=edge_id, source=source, target=target, job=job or None, code_location=location or None,
-        op=op or None, trigger=trigger, transformation_type=kind, transformation_logic=logic,
+        id=edge_id,
+        source=source,
+        target=target,
+        job=job or None,
+        code_location=location or None,
+        op=op or None,
+        trigger=trigger,
+        transformation_type=kind,
+        transformation_logic=logic,
         columns=[EdgeColumn.model_validate(c) for c in _json_value(columns) or []],
-        last_run_id=run_id, last_execution_at=executed_at, execution_count=count,
-        active=bool(active), created_at=created_at,
+        last_run_id=run_id,
+        last_execution_at=executed_at,
+        execution_count=count,
+        active=bool(active),
+        created_at=created_at,
     )
 
 
@@ -1126,16 +1259,24 @@ def _impact_model(
             bucket.add(op)
     affected = [
         AffectedJob(
-            workflow_id=job, workflow_name=job, code_location=location or None,
-            workspace_name=location or None, ops=sorted(op_names),
+            workflow_id=job,
+            workflow_name=job,
+            code_location=location or None,
+            workspace_name=location or None,
+            ops=sorted(op_names),
         )
-        for (location, job), op_names in sorted(ops.items(), key=lambda item: (item[0][1], item[0][0]))
+        for (location, job), op_names in sorted(
+            ops.items(), key=lambda item: (item[0][1], item[0][0])
+        )
     ]
     counts = {depth: count for depth, count in enumerate(depth_counts, start=1) if count}
     nodes = [
         GraphNode(
-            id=str(asset_id), name=info[asset_id][0], qualified_name=info[asset_id][1],
-            type=info[asset_id][2], depth=depth,
+            id=str(asset_id),
+            name=info[asset_id][0],
+            qualified_name=info[asset_id][1],
+            type=info[asset_id][2],
+            depth=depth,
         )
         for asset_id, depth in page
     ]
@@ -1154,6 +1295,22 @@ def _impact_model(
         cached=cached,
         computed_at=computed_at,
     )
+
+
+def _edge_in(edge: EdgeIn | Mapping[str, Any], position: int) -> EdgeIn:
+    """Validate one edge, turning pydantic's report into our own errors."""
+    if isinstance(edge, EdgeIn):
+        return edge
+    try:
+        return EdgeIn.model_validate(edge)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        cause = first.get("ctx", {}).get("error")
+        if isinstance(cause, InvalidName):
+            message = str(cause) if position == 1 else f"edge {position}: {cause}"
+            raise InvalidName(message) from None
+        where = ".".join(str(part) for part in first["loc"]) or "edge"
+        raise InvalidArgument(f"edge {position}: {where}: {first['msg']}") from None
 
 
 def _depth_counts(depths: Mapping[int, int], max_depth: int) -> list[int]:

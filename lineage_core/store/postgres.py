@@ -102,10 +102,13 @@ class PostgresBackend:
     def _check_reachable(self) -> None:
         """Fail fast with one clear line instead of a pool that retries in the background."""
         try:
-            with psycopg.connect(self._conninfo, connect_timeout=max(1, int(self._connect_timeout))):
+            with psycopg.connect(
+                self._conninfo, connect_timeout=max(1, int(self._connect_timeout))
+            ):
                 pass
         except psycopg.OperationalError as exc:
-            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+            reason = "; ".join(lines[:2]) if lines else type(exc).__name__
             raise StoreUnavailable(f"Cannot reach {self._where}: {reason}") from exc
 
     def migrate(self) -> None:
@@ -118,7 +121,9 @@ class PostgresBackend:
                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
                 "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
             )
-            applied = {row[0] for row in conn.execute("SELECT version FROM lineage_schema_migrations")}
+            applied = {
+                row[0] for row in conn.execute("SELECT version FROM lineage_schema_migrations")
+            }
             _refuse_newer(applied, migrations, self._where)
             for version, name, sql in migrations:
                 if version not in applied:
@@ -142,11 +147,14 @@ class PostgresBackend:
             raise StoreError(f"{self._where}: {exc}") from exc
 
     @contextmanager
-    def session(self, *, write: bool = False, timeout: float | None = None) -> Iterator[PostgresSession]:
+    def session(
+        self, *, write: bool = False, timeout: float | None = None
+    ) -> Iterator[PostgresSession]:
         with self._translate(), self._pool.connection() as conn, conn.transaction():
             if timeout is not None:
                 conn.execute(
-                    "SELECT set_config('statement_timeout', %s, true)", [str(max(1, int(timeout * 1000)))]
+                    "SELECT set_config('statement_timeout', %s, true)",
+                    [str(max(1, int(timeout * 1000)))],
                 )
             with conn.cursor() as cursor:
                 yield PostgresSession(cursor, self._queries)

@@ -86,7 +86,9 @@ class SqliteBackend:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
-            raise StoreUnavailable(f"Cannot open the SQLite lineage store {self.path}: {exc}") from exc
+            raise StoreUnavailable(
+                f"Cannot open the SQLite lineage store {self.path}: {exc}"
+            ) from exc
         self._closed = False
 
     def describe(self) -> str:
@@ -103,7 +105,9 @@ class SqliteBackend:
                     "CREATE TABLE IF NOT EXISTS lineage_schema_migrations ("
                     "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
                 )
-                applied = {row[0] for row in conn.execute("SELECT version FROM lineage_schema_migrations")}
+                applied = {
+                    row[0] for row in conn.execute("SELECT version FROM lineage_schema_migrations")
+                }
                 _refuse_newer(applied, migrations, self.describe())
                 for version, name, sql in migrations:
                     if version in applied:
@@ -130,13 +134,17 @@ class SqliteBackend:
             if "interrupted" in text:
                 raise QueryTimeout("The lineage query ran past its time limit") from exc
             if "unable to open" in text:
-                raise StoreUnavailable(f"Cannot open the SQLite lineage store {self.path}: {text}") from exc
+                raise StoreUnavailable(
+                    f"Cannot open the SQLite lineage store {self.path}: {text}"
+                ) from exc
             raise StoreError(f"SQLite lineage store {self.path}: {text}") from exc
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite lineage store {self.path}: {exc}") from exc
 
     @contextmanager
-    def session(self, *, write: bool = False, timeout: float | None = None) -> Iterator[SqliteSession]:
+    def session(
+        self, *, write: bool = False, timeout: float | None = None
+    ) -> Iterator[SqliteSession]:
         """One transaction; ``timeout`` aborts it through a progress handler (SQLite has no
         statement timeout)."""
         if self._closed:
@@ -164,7 +172,9 @@ class SqliteBackend:
             self._conn.close()
 
 
-def _refuse_newer(applied: set[int], migrations: Sequence[tuple[int, str, str]], where: str) -> None:
+def _refuse_newer(
+    applied: set[int], migrations: Sequence[tuple[int, str, str]], where: str
+) -> None:
     known = max((version for version, _, _ in migrations), default=0)
     newest = max(applied, default=0)
     if newest > known:

@@ -1,0 +1,77 @@
+"""Lineage graphs as text other tools draw: JSON, Mermaid (GitHub, docs) and Graphviz DOT."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from lineage_core.models import LineageGraph
+
+FORMATS = ("json", "mermaid", "dot")
+
+
+def export_graph(graph: LineageGraph, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(graph.to_json(), indent=2)
+    if fmt == "mermaid":
+        return to_mermaid(graph)
+    if fmt == "dot":
+        return to_dot(graph)
+    raise ValueError(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def _labels(graph: LineageGraph) -> dict[str, str]:
+    labels = {node.id: node.qualified_name for node in graph.nodes}
+    labels[graph.root_asset_id] = graph.root
+    return labels
+
+
+def _edge_label(workflow: str | None, op: str | None) -> str:
+    return "/".join(part for part in (workflow, op) if part)
+
+
+def to_mermaid(graph: LineageGraph) -> str:
+    labels = _labels(graph)
+    lines = ["flowchart LR"]
+    for asset_id, label in sorted(labels.items(), key=lambda item: item[1]):
+        text = re.sub(r'["\n]', "'", label)
+        shape = f'(["{text}"])' if asset_id == graph.root_asset_id else f'["{text}"]'
+        lines.append(f"    a{asset_id}{shape}")
+    seen = set()
+    for edge in graph.edges:
+        key = (edge.source, edge.target, edge.workflow_id, edge.op)
+        if key in seen:
+            continue
+        seen.add(key)
+        label = re.sub(r'[|"\n]', "'", _edge_label(edge.workflow_id, edge.op))
+        arrow = f" -->|{label}| " if label else " --> "
+        lines.append(f"    a{edge.source}{arrow}a{edge.target}")
+    return "\n".join(lines) + "\n"
+
+
+def _dot_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def to_dot(graph: LineageGraph) -> str:
+    labels = _labels(graph)
+    lines = [
+        f"digraph {_dot_quote(graph.direction + ' lineage of ' + graph.root)} {{",
+        "  rankdir=LR;",
+    ]
+    for asset_id, label in sorted(labels.items(), key=lambda item: item[1]):
+        style = ", style=bold" if asset_id == graph.root_asset_id else ""
+        lines.append(f"  {_dot_quote(label)} [shape=box{style}];")
+    seen = set()
+    for edge in graph.edges:
+        key = (edge.source, edge.target, edge.workflow_id, edge.op)
+        if key in seen:
+            continue
+        seen.add(key)
+        label = _edge_label(edge.workflow_id, edge.op)
+        attrs = f" [label={_dot_quote(label)}]" if label else ""
+        lines.append(
+            f"  {_dot_quote(labels[edge.source])} -> {_dot_quote(labels[edge.target])}{attrs};"
+        )
+    lines.append("}")
+    return "\n".join(lines) + "\n"

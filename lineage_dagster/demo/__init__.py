@@ -1,0 +1,1 @@
+"""A small warehouse that shows the lineage integration at work (``make demo``)."""

@@ -1,0 +1,167 @@
+"""The ``lineage`` command, through click's runner, on both backends."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from lineage_core import open_store
+from lineage_core.cli import main
+
+EDGES = [
+    {"source": "raw.orders", "target": "stg.orders", "job": "etl", "op": "load",
+     "code_location": "wh", "run_id": "r1"},
+    {"source": "raw.customers", "target": "stg.customers", "job": "etl", "op": "load_c",
+     "code_location": "wh", "run_id": "r1"},
+    {"source": "stg.orders", "target": "mart.revenue", "job": "marts", "op": "revenue",
+     "code_location": "wh", "columns": [{"source": "amount", "target": "revenue"}]},
+    {"source": "stg.customers", "target": "mart.revenue", "job": "marts", "op": "revenue",
+     "code_location": "wh"},
+]  # fmt: skip
+
+
+@pytest.fixture(name="run")
+def fixture_run(store_url):
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None, code: int = 0):
+        result = runner.invoke(main, ["--db", store_url, *args], input=input)
+        assert result.exit_code == code, (result.output, result.stderr)
+        return result
+
+    return run
+
+
+@pytest.fixture(name="imported")
+def fixture_imported(run, tmp_path):
+    path = tmp_path / "edges.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in EDGES) + "\n")
+    run("import", str(path))
+    return path
+
+
+def test_import_then_walk_both_ways(run, imported):
+    down = json.loads(run("downstream", "raw.orders", "--json").stdout)
+    assert down["direction"] == "downstream"
+    assert down["totalNodes"] == 2
+    assert [(n["qualifiedName"], n["depth"]) for n in down["nodes"]] == [
+        ("stg.orders", 1),
+        ("mart.revenue", 2),
+    ]
+    assert {e["workflowId"] for e in down["edges"]} == {"etl", "marts"}
+    assert set(down["edges"][0]) >= {"source", "target", "workflowId", "transformationType"}
+
+    up = run("upstream", "mart.revenue", "--depth", "1").stdout
+    assert "stg.orders" in up and "stg.customers" in up and "raw.orders" not in up
+
+
+def test_impact_json_keeps_the_document_shape(run, imported):
+    live = json.loads(run("impact", "raw.orders", "--json").stdout)
+    assert live["totalImpactedAssets"] == 2
+    assert live["totalImpactedWorkflows"] == 2
+    assert [w["workflowName"] for w in live["affectedWorkflows"]] == ["etl", "marts"]
+    assert live["cached"] is False
+    run("refresh-cache")
+    cached = json.loads(run("impact", "raw.orders", "--json").stdout)
+    assert cached["cached"] is True
+    assert cached["downstreamAssets"] == live["downstreamAssets"]
+    text = run("impact", "raw.orders").stdout
+    assert "affects 2 downstream asset(s) and 2 Dagster job(s) (cache)" in text
+
+
+def test_import_is_all_or_nothing(run, store_url, tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(
+        json.dumps(EDGES[0]) + "\n\n"
+        + "{not json\n"
+        + json.dumps({"source": "a..b", "target": "c"}) + "\n"
+        + json.dumps({"source": "a", "target": "b", "colour": "red"}) + "\n"
+    )  # fmt: skip
+    result = run("import", str(path), code=1)
+    assert "line 3: not JSON" in result.stderr
+    assert "line 4: source: Invalid qualified name 'a..b'" in result.stderr
+    assert "line 5: unknown field(s) colour" in result.stderr
+    assert json.loads(run("assets", "--json").stdout)["totalAssets"] == 0
+
+    skipped = run("import", str(path), "--skip-invalid")
+    assert "1 edge(s)" in skipped.stdout and "3 line(s) skipped" in skipped.stdout
+    assert "skipped line 4" in skipped.stderr
+
+
+def test_import_reads_stdin(run):
+    result = run("import", "-", "--json", input=json.dumps(EDGES[0]) + "\n")
+    assert json.loads(result.stdout)["edgesCreated"] == 1
+
+
+def test_unknown_asset_exits_non_zero_with_closest_names(run, imported):
+    result = run("downstream", "raw.ordrs", code=2)
+    assert result.stderr.count("\n") == 1
+    assert "Unknown asset 'raw.ordrs'; did you mean: raw.orders" in result.stderr
+
+
+def test_export_formats(run, imported):
+    mermaid = run("export", "stg.orders", "--format", "mermaid").stdout
+    assert mermaid.startswith("flowchart LR")
+    assert "-->|marts/revenue|" in mermaid
+    dot = run("export", "stg.orders", "--format", "dot", "--direction", "upstream").stdout
+    assert dot.startswith("digraph")
+    assert '"raw.orders" -> "stg.orders" [label="etl/load"];' in dot
+    data = json.loads(run("export", "stg.orders").stdout)
+    assert (data["upstreamCount"], data["downstreamCount"]) == (1, 1)
+
+
+def test_jobs_and_job_assets(run, imported):
+    refs = json.loads(run("jobs", "stg.orders", "--json").stdout)["workflows"]
+    assert {(r["job"], r["access"]) for r in refs} == {("etl", "write"), ("marts", "read")}
+    assets = json.loads(run("job-assets", "marts", "--json").stdout)
+    assert assets["reads"] == ["stg.customers", "stg.orders"]
+    assert assets["writes"] == ["mart.revenue"]
+    assert "No lineage recorded" in run("job-assets", "nope", code=2).stderr
+
+
+def test_tenants_from_the_command_line(run, store_url):
+    run("tenant", "add", "acme")
+    assert "not enabled" in run("--tenant", "acme", "assets", code=1).stderr.lower()
+    run("tenant", "set", "acme", "--edition", "premium")
+    run("--tenant", "acme", "assets")
+    tenants = json.loads(run("tenant", "list", "--json").stdout)["tenants"]
+    assert [(t["name"], t["edition"]) for t in tenants] == [
+        ("acme", "premium"),
+        ("default", "premium"),
+    ]
+    assert "Unknown tenant 'ghost'" in run("--tenant", "ghost", "assets", code=2).stderr
+
+
+def test_unreachable_database_is_one_line_not_a_traceback():
+    result = CliRunner().invoke(main, ["--db", "postgresql://postgres@127.0.0.1:1/x", "assets"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("lineage: Cannot reach PostgreSQL at 127.0.0.1:1/x")
+    assert "Traceback" not in result.output
+
+
+def test_default_location_follows_dagster_home(tmp_path, monkeypatch):
+    monkeypatch.delenv("LINEAGE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    result = CliRunner().invoke(main, ["init"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "lineage.db").exists()
+    with open_store() as store:
+        assert store.backend.describe().endswith("lineage.db")
+
+
+def test_core_never_imports_dagster():
+    code = (
+        "import sys, lineage_core, lineage_core.cli; "
+        "print(any(m.split('.')[0] in {'dagster', 'dagster_shared'} for m in sys.modules))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True
+    )
+    assert output.stdout.strip() == "False"
+    imported = [line.rsplit("|", 1)[-1].strip() for line in output.stderr.splitlines()]
+    assert "lineage_core.store" in imported
+    assert not [name for name in imported if name.split(".")[0] in {"dagster", "dagster_shared"}]

@@ -1,0 +1,248 @@
+"""Walks, impact and the impact cache, checked against networkx on random graphs.
+
+Each hypothesis example runs in a tenant of its own, so one store serves many examples and
+tenants are exercised as a side effect.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import networkx as nx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lineage_core import QueryTimeout
+
+NODES = [f"s.t{i}" for i in range(10)]
+JOBS = [None, ("loc_a", "job_1"), ("loc_a", "job_2"), ("loc_b", "job_1")]
+OPS = ["op_x", "op_y"]
+_tenant_counter = itertools.count()
+
+edge_strategy = st.tuples(
+    st.sampled_from(NODES),
+    st.sampled_from(NODES),
+    st.sampled_from(range(len(JOBS))),
+    st.sampled_from(OPS),
+)
+graph_strategy = st.lists(edge_strategy, min_size=1, max_size=30)
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def _records(edges):
+    records = []
+    for source, target, job, op in edges:
+        location, name = JOBS[job] or (None, None)
+        records.append(
+            {"source": source, "target": target, "job": name, "op": op, "code_location": location}
+        )
+    return records
+
+
+def _tenant(store):
+    name = f"t{next(_tenant_counter)}"
+    store.create_tenant(name, edition="premium")
+    return store.with_tenant(name)
+
+
+def _reference(edges) -> nx.MultiDiGraph:
+    graph = nx.MultiDiGraph()
+    for source, target, job, op in edges:
+        if source != target:
+            graph.add_edge(source, target, key=(job, op), job=job, op=op)
+    return graph
+
+
+def _expected_walk(graph, root, depth, reverse=False):
+    g = graph.reverse(copy=False) if reverse else graph
+    depths = nx.single_source_shortest_path_length(g, root, cutoff=depth)
+    depths.pop(root)
+    expanded = {root} | {n for n, d in depths.items() if d < depth}
+    if reverse:
+        edges = {(s, t, k) for s, t, k in graph.edges(keys=True) if t in expanded}
+    else:
+        edges = {(s, t, k) for s, t, k in graph.edges(keys=True) if s in expanded}
+    return depths, edges
+
+
+def _expected_jobs(graph, root, depth):
+    depths = nx.single_source_shortest_path_length(graph, root, cutoff=depth)
+    touched = set(depths)
+    jobs = {}
+    for s, t, (job, op) in graph.edges(keys=True):
+        if (s in touched or t in touched) and JOBS[job]:
+            jobs.setdefault(JOBS[job], set()).add(op)
+    return jobs
+
+
+def _actual_walk(graph_model, store_names):
+    by_id = {n.id: n.qualified_name for n in graph_model.nodes}
+    by_id[graph_model.root_asset_id] = graph_model.root
+    depths = {n.qualified_name: n.depth for n in graph_model.nodes}
+    reverse_jobs = {JOBS[i]: i for i in range(1, len(JOBS))}
+    edges = set()
+    for e in graph_model.edges:
+        job = reverse_jobs[(e.code_location, e.workflow_id)] if e.workflow_id else 0
+        edges.add((by_id[e.source], by_id[e.target], (job, e.op)))
+    return depths, edges
+
+
+@SETTINGS
+@given(edges=graph_strategy, depth=st.integers(1, 5), root=st.sampled_from(NODES))
+def test_walks_match_networkx(store, edges, depth, root):
+    tenant = _tenant(store)
+    tenant.record_edges(_records(edges))
+    graph = _reference(edges)
+    if root not in graph:
+        return
+    for direction, reverse in [("downstream", False), ("upstream", True)]:
+        answer = getattr(tenant, direction)(root, max_depth=depth)
+        depths, walk_edges = _actual_walk(answer, NODES)
+        want_depths, want_edges = _expected_walk(graph, root, depth, reverse=reverse)
+        assert depths == want_depths, direction
+        assert walk_edges == want_edges, direction
+        assert answer.total_nodes == len(want_depths)
+        assert len(answer.nodes) == len({n.id for n in answer.nodes})  # each asset once
+
+
+@SETTINGS
+@given(edges=graph_strategy, root=st.sampled_from(NODES))
+def test_live_impact_matches_networkx(store, edges, root):
+    tenant = _tenant(store)
+    tenant.record_edges(_records(edges))
+    graph = _reference(edges)
+    if root not in graph:
+        return
+    impact = tenant.impact(root, live=True, limit=3)
+    depths = nx.single_source_shortest_path_length(graph, root, cutoff=15)
+    depths.pop(root)
+    assert impact.total_impacted_assets == len(depths)
+    per_depth = {}
+    for d in depths.values():
+        per_depth[d] = per_depth.get(d, 0) + 1
+    assert impact.counts_by_depth == per_depth
+    expected_order = sorted(depths, key=lambda n: (depths[n], n))[:3]
+    assert [n.qualified_name for n in impact.downstream_assets] == expected_order
+    jobs = {(j.code_location, j.workflow_id): set(j.ops) for j in impact.affected_workflows}
+    assert jobs == _expected_jobs(graph, root, 15)
+    assert impact.total_impacted_workflows == len(jobs)
+
+
+def _comparable(impact):
+    data = impact.to_json()
+    for key in ("cached", "computedAt"):
+        data.pop(key)
+    return data
+
+
+operation_strategy = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), st.lists(edge_strategy, min_size=1, max_size=6)),
+        st.tuples(st.just("remove"), st.tuples(st.sampled_from(NODES), st.sampled_from(NODES))),
+        st.tuples(st.just("refresh"), st.sampled_from(["auto", "bfs", "bitset"])),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@SETTINGS
+@given(operations=operation_strategy, method=st.sampled_from(["bfs", "bitset"]))
+def test_cache_equals_live_after_any_inserts_removals_and_refresh(store, operations, method):
+    tenant = _tenant(store)
+    for kind, argument in operations:
+        if kind == "add":
+            tenant.record_edges(_records(argument))
+        elif kind == "remove":
+            source, target = argument
+            if {source, target} <= {a.qualified_name for a in tenant.assets(limit=1000)}:
+                tenant.remove_edges(source, target)
+        else:
+            tenant.refresh_impact_cache(method=argument)
+    tenant.refresh_impact_cache(method=method)
+    assert tenant.stale_cache_entries() == 0
+    for asset in tenant.assets(limit=1000):
+        cached = tenant.impact(asset.qualified_name, limit=4)
+        live = tenant.impact(asset.qualified_name, live=True, limit=4)
+        assert cached.cached and not live.cached
+        assert _comparable(cached) == _comparable(live), asset.qualified_name
+
+
+def test_removing_an_edge_marks_every_ancestor_stale(store):
+    chain = [f"c.n{i}" for i in range(6)]
+    store.record_edges([{"source": a, "target": b} for a, b in itertools.pairwise(chain)])
+    store.refresh_impact_cache()
+    assert store.impact("c.n0").total_impacted_assets == 5
+    store.remove_edges("c.n3", "c.n4")
+    # not only the endpoints: n0..n2 lost descendants, n5 lost ancestors
+    assert store.stale_cache_entries() == 6
+    assert store.impact("c.n0").cached is False
+    assert store.impact("c.n0").total_impacted_assets == 3
+    store.refresh_impact_cache()
+    assert store.impact("c.n0").cached is True
+    assert store.impact("c.n0").total_impacted_assets == 3
+
+
+def test_diamonds_reach_each_asset_once_at_its_shortest_depth(store):
+    edges = []
+    for level in range(20):
+        hub, following = f"d.hub{level}", f"d.hub{level + 1}"
+        for middle in range(8):
+            name = f"d.m{level}_{middle}"
+            edges += [{"source": hub, "target": name}, {"source": name, "target": following}]
+    store.record_edges(edges)
+    answer = store.downstream("d.hub0", max_depth=15)
+    assert answer.total_nodes == len({n.id for n in answer.nodes})
+    hubs = {n.qualified_name: n.depth for n in answer.nodes if "hub" in n.qualified_name}
+    assert hubs == {f"d.hub{k}": 2 * k for k in range(1, 8)}
+    assert max(n.depth for n in answer.nodes) == 15
+
+
+def test_cycles_terminate(store):
+    store.record_edges(
+        [
+            {"source": "c.a", "target": "c.b"},
+            {"source": "c.b", "target": "c.c"},
+            {"source": "c.c", "target": "c.a"},
+        ]
+    )
+    down = store.downstream("c.a", max_depth=100)
+    assert {n.qualified_name: n.depth for n in down.nodes} == {"c.b": 1, "c.c": 2}
+    assert len(down.edges) == 3  # the edge back into the root is part of the answer
+    full = store.full("c.a")
+    assert full.total_nodes == 2
+    assert (full.upstream_count, full.downstream_count) == (2, 2)
+
+
+def test_node_cap_truncates_and_says_so(store):
+    store.record_edges([{"source": "w.root", "target": f"w.leaf{i}"} for i in range(50)])
+    answer = store.downstream("w.root", max_nodes=10)
+    assert answer.truncated is True
+    assert answer.total_nodes == 10
+    assert {e.target for e in answer.edges} <= {n.id for n in answer.nodes}
+    assert store.downstream("w.root").truncated is False
+
+
+def test_query_time_limit_stops_a_long_walk(store):
+    layers = [[f"l.n{layer}_{i}" for i in range(40)] for layer in range(12)]
+    store.record_edges(
+        [
+            {"source": a, "target": b}
+            for upper, lower in itertools.pairwise(layers)
+            for a in upper
+            for b in lower
+        ]
+    )
+    store.timeout = 0.0005
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout):
+        store.downstream("l.n0_0")
+    assert time.monotonic() - started < 5
+    store.timeout = 30
+    assert store.downstream("l.n0_0").total_nodes == 11 * 40
