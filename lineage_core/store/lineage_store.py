@@ -533,6 +533,52 @@ class LineageStore:
             )
             return len(rows)
 
+    def retire_unconfirmed_edges(
+        self,
+        *,
+        job: str,
+        code_location: str | None,
+        writes: Mapping[tuple[str, str], set[str]],
+        as_of: datetime,
+    ) -> int:
+        """Retire edges a newer run of the same job and op no longer produced.
+
+        ``writes`` maps (op, target table) to the sources that run produced for that target.
+        Only targets the run wrote are considered: a run that did not write a table (a partial
+        materialization, an asset subset) says nothing about that table's edges. An edge last
+        seen after ``as_of`` (recorded by a newer run) is kept.
+        """
+        if not writes:
+            return 0
+        with self._session() as session:
+            self._require_lineage(session)
+            job_row = session.fetch_one(
+                "select_job_id", self._params(code_location=code_location or "", job=job)
+            )
+            if job_row is None:
+                return 0
+            targets = {target for _, target in writes}
+            ids = dict(
+                session.fetch_all(
+                    "select_asset_ids_by_names", self._params(names=session.array(sorted(targets)))
+                )
+            )
+            names = {asset_id: name for asset_id, name in ids.items()}
+            rows = session.fetch_all(
+                "select_active_edges_into",
+                self._params(job_id=job_row[0], ids=session.array(sorted(names))),
+            )
+            source_names = self._asset_info(session, {row[1] for row in rows})
+        cutoff = _sortable_time(as_of)
+        stale = [
+            edge_id
+            for edge_id, source_id, target_id, op, last_seen in rows
+            if (op, names[target_id]) in writes
+            and source_names[source_id][1] not in writes[(op, names[target_id])]
+            and (last_seen is None or _sortable_time(last_seen) <= cutoff)
+        ]
+        return self.retire_edges(stale)
+
     def edges(
         self, name: str | None = None, *, include_retired: bool = False, limit: int = 10_000
     ) -> list[Edge]:

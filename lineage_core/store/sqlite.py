@@ -85,7 +85,7 @@ class SqliteBackend:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, ValueError) as exc:
             raise StoreUnavailable(
                 f"Cannot open the SQLite lineage store {self.path}: {exc}"
             ) from exc

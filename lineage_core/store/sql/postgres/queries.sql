@@ -141,6 +141,11 @@ DELETE FROM lineage_edges WHERE id = ANY(%(ids)s::bigint[]);
 SELECT id, source_id, target_id FROM lineage_edges
 WHERE tenant_id = %(tenant)s AND active AND id = ANY(%(ids)s::bigint[]);
 
+-- name: select_active_edges_into
+SELECT id, source_id, target_id, op_name, last_execution_at FROM lineage_edges
+WHERE tenant_id = %(tenant)s AND active AND job_id = %(job_id)s
+  AND target_id = ANY(%(ids)s::bigint[]);
+
 -- name: retire_edges
 UPDATE lineage_edges SET active = FALSE, retired_at = %(now)s, updated_at = %(now)s
 WHERE tenant_id = %(tenant)s AND id = ANY(%(ids)s::bigint[]);

@@ -142,6 +142,11 @@ DELETE FROM lineage_edges WHERE id IN (SELECT value FROM json_each(:ids));
 SELECT id, source_id, target_id FROM lineage_edges
 WHERE tenant_id = :tenant AND active AND id IN (SELECT value FROM json_each(:ids));
 
+-- name: select_active_edges_into
+SELECT id, source_id, target_id, op_name, last_execution_at FROM lineage_edges
+WHERE tenant_id = :tenant AND active AND job_id = :job_id
+  AND target_id IN (SELECT value FROM json_each(:ids));
+
 -- name: retire_edges
 UPDATE lineage_edges SET active = 0, retired_at = :now, updated_at = :now
 WHERE tenant_id = :tenant AND id IN (SELECT value FROM json_each(:ids));
