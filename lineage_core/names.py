@@ -18,6 +18,7 @@ MAX_NAME_LENGTH = 500
 MAX_PARTS = 3
 
 _BARE_PART = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_UNQUOTED_PART = re.compile(r"^[\w$#@-]+$")
 _QUOTES = {'"': '"', "`": "`", "[": "]"}
 
 
@@ -121,7 +122,14 @@ def _split(name: str) -> list[tuple[str, bool]]:
                 i += 1
             if i < n and name[i] in _QUOTES:
                 raise _invalid(name, f"unexpected {name[i]!r} inside an identifier")
-            parts.append((name[start:i].strip(), False))
+            text = name[start:i].strip()
+            if text and not _UNQUOTED_PART.match(text):
+                raise _invalid(
+                    name,
+                    f"unquoted identifier {text!r} may only hold letters, digits and _ $ # @ -; "
+                    "quote it if the name really contains other characters",
+                )
+            parts.append((text, False))
         if i >= n:
             return parts
         i += 1  # the dot

@@ -273,6 +273,15 @@ def tables_of_assets(
     return _tables(repository_def.asset_graph, translator)
 
 
+def tables_in_context(context: Any, translator: LineageTranslator) -> dict[dg.AssetKey, str | None]:
+    """Tables of the code location's assets as a step sees them.
+
+    A run launched from a code location knows the whole location; a run executed in process
+    only knows its own job's assets.
+    """
+    return _tables(_asset_graph(context), translator)
+
+
 def _tables(graph: Any, translator: LineageTranslator) -> dict[dg.AssetKey, str | None]:
     tables: dict[dg.AssetKey, str | None] = {}
     for key in graph.get_all_asset_keys():

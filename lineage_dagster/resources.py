@@ -9,6 +9,7 @@ import dagster as dg
 from pydantic import Field
 
 from lineage_core import LineageStore, open_store
+from lineage_core.connections import named_connections
 
 RESOURCE_KEY = "lineage"
 
@@ -44,6 +45,16 @@ class LineageResource(dg.ConfigurableResource):
     )
     tenant: str = Field(default="default", description="Tenant whose lineage this is.")
     timeout_seconds: float = Field(default=30.0, description="Time limit of one lineage query.")
+    connections: dict[str, str] = Field(
+        default_factory=dict,
+        description="Named connections for profiling: name -> database URL (postgresql://, "
+        "sqlite:///) or file location (/data/{table}.parquet). Merged over the JSON object in "
+        "the LINEAGE_CONNECTIONS environment variable, which the `lineage` command reads too.",
+    )
+
+    def get_connections(self) -> dict[str, str]:
+        """The named connections: ``LINEAGE_CONNECTIONS`` overridden by this resource's own."""
+        return {**named_connections(), **self.connections}
 
     @contextmanager
     def get_store(self) -> Iterator[LineageStore]:

@@ -1029,6 +1029,24 @@ class LineageStore:
         with self._session() as session:
             return {asset_id: info[1] for asset_id, info in self._asset_info(session, ids).items()}
 
+    def impact_summaries(self, names: Iterable[str]) -> dict[str, dict[str, int]]:
+        """Cached counts of the named assets with a fresh entry (others are left out)."""
+        wanted = sorted({normalise_name(name) for name in names})
+        found: dict[str, dict[str, int]] = {}
+        with self._session() as session:
+            self._require_lineage(session)
+            for batch in _chunks(wanted):
+                for name, down, up, jobs, depth in session.fetch_all(
+                    "select_cache_summaries", self._params(names=session.array(batch))
+                ):
+                    found[name] = {
+                        "downstream_assets": down,
+                        "upstream_assets": up,
+                        "downstream_jobs": jobs,
+                        "downstream_max_depth": depth,
+                    }
+        return found
+
     def largest_impacts(self, limit: int = 10) -> list[tuple[str, int, int]]:
         """(asset, downstream count, job count) of the largest cached impacts."""
         with self._session() as session:

@@ -239,6 +239,12 @@ ON CONFLICT (asset_id) DO UPDATE SET
     computed_version = excluded.computed_version,
     computed_at = excluded.computed_at;
 
+-- name: select_cache_summaries
+SELECT a.qualified_name, c.downstream_count, c.upstream_count, c.job_count, c.downstream_max_depth
+FROM lineage_impact_cache c JOIN lineage_assets a ON a.id = c.asset_id
+WHERE c.tenant_id = %(tenant)s AND a.qualified_name = ANY(%(names)s::text[])
+  AND c.stale_version <= c.computed_version;
+
 -- name: select_largest_impacts
 SELECT a.qualified_name, c.downstream_count, c.job_count
 FROM lineage_impact_cache c JOIN lineage_assets a ON a.id = c.asset_id

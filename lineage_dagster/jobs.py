@@ -1,0 +1,347 @@
+"""Lineage maintenance as ordinary Dagster jobs: scheduled, logged, retried, plotted."""
+
+
+import re
+import time
+from typing import Any
+
+import dagster as dg
+from pydantic import BaseModel, Field
+
+from lineage_core import LineageError, NotFound, TableProfile
+from lineage_core.profiling import Connection, profile_table, resolve_connection
+from lineage_dagster.metadata import LineageTranslator, tables_in_context
+from lineage_dagster.resources import LineageResource
+
+REFRESH_JOB = "lineage_refresh_impact_cache"
+DOWNSTREAM_ASSETS = "lineage/downstream_assets"
+DOWNSTREAM_JOBS = "lineage/downstream_jobs"
+UPSTREAM_ASSETS = "lineage/upstream_assets"
+
+
+class RefreshImpactCacheConfig(dg.Config):
+    refresh_all: bool = Field(
+        default=False, description="Recompute every cache entry, not only the stale ones."
+    )
+    observe_assets: bool = Field(
+        default=True,
+        description="Emit each table asset's impact counts as an observation (plotted in the UI).",
+    )
+
+
+def _markdown_table(headers: list[str], rows: list[tuple]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def build_refresh_impact_cache_job(
+    *,
+    name: str = REFRESH_JOB,
+    translator: LineageTranslator | None = None,
+    largest: int = 10,
+) -> dg.JobDefinition:
+    """A job that refreshes the impact cache (stale entries; all with ``refresh_all``).
+
+    Its run logs what it refreshed, how long it took and the largest impacts, and observes
+    every asset of the code location that maps to a table with its downstream counts, so the
+    Dagster UI plots an asset's downstream count over time.
+    """
+    translator = translator or LineageTranslator()
+
+    @dg.op(name=f"{name}_op", description="Recompute stale impact cache entries.")
+    def refresh_impact_cache(
+        context: dg.OpExecutionContext, config: RefreshImpactCacheConfig, lineage: LineageResource
+    ) -> dg.Output[int]:
+        started = time.monotonic()
+
+        def progress(stage: str, done: int, total: int) -> None:
+            context.log.debug(f"{stage}: {done}/{total}")
+
+        with lineage.get_store() as store:
+            result = store.refresh_impact_cache(
+                stale_only=not config.refresh_all, progress=progress
+            )
+            context.log.info(
+                f"Refreshed {result.entries_refreshed} impact cache entries in "
+                f"{result.seconds:.2f} s ({result.method})"
+            )
+            top = store.largest_impacts(largest)
+            for asset, downstream, jobs in top:
+                context.log.info(f"{asset}: {downstream} downstream asset(s), {jobs} job(s)")
+            observed = _observe(context, store, translator) if config.observe_assets else 0
+        return dg.Output(
+            result.entries_refreshed,
+            metadata={
+                "entries_refreshed": result.entries_refreshed,
+                "method": result.method,
+                "seconds": round(time.monotonic() - started, 3),
+                "assets_observed": observed,
+                "largest_impacts": dg.MetadataValue.md(
+                    _markdown_table(["asset", "downstream assets", "jobs"], top)
+                ),
+            },
+        )
+
+    @dg.job(
+        name=name,
+        description="Refreshes the lineage impact cache and plots downstream counts per asset.",
+        tags={"lineage": "maintenance"},
+    )
+    def refresh_job() -> None:
+        refresh_impact_cache()
+
+    return refresh_job
+
+
+def _observe(context: dg.OpExecutionContext, store, translator: LineageTranslator) -> int:
+    tables = tables_in_context(context, translator)
+    summaries = store.impact_summaries(table for table in tables.values() if table)
+    observed = 0
+    for key, table in sorted(tables.items(), key=lambda item: item[0].to_user_string()):
+        summary = summaries.get(table) if table else None
+        if summary is None:
+            continue
+        context.log_event(
+            dg.AssetObservation(
+                asset_key=key,
+                metadata={
+                    DOWNSTREAM_ASSETS: dg.MetadataValue.int(summary["downstream_assets"]),
+                    DOWNSTREAM_JOBS: dg.MetadataValue.int(summary["downstream_jobs"]),
+                    UPSTREAM_ASSETS: dg.MetadataValue.int(summary["upstream_assets"]),
+                    "lineage/table": dg.MetadataValue.text(table),
+                },
+            )
+        )
+        observed += 1
+    return observed
+
+
+PROFILE_JOB = "lineage_profile_tables"
+
+
+class ProfileTablesConfig(dg.Config):
+    """Which tables to profile: a list, a search pattern, the tables of Dagster jobs, or all."""
+
+    tables: list[str] = Field(default_factory=list, description="Qualified table names.")
+    search: str | None = Field(default=None, description="Known assets whose name contains this.")
+    jobs: list[str] = Field(
+        default_factory=list, description="The tables these Dagster jobs read and write."
+    )
+    connection: str | None = Field(
+        default=None,
+        description="Connection for tables without one: a name from the resource's "
+        "connections or a URL. Otherwise a table uses the connection recorded on its asset, "
+        "then the connection named like its database part.",
+    )
+    exact: bool = Field(default=False, description="Exact distinct and duplicate counts.")
+    timeout_seconds: float = Field(default=300.0, description="Time limit per table.")
+    max_tables: int = Field(default=500, description="Refuse selections larger than this.")
+
+
+class ProfileOutcome(BaseModel):
+    table: str
+    profile_id: int | None = None
+    row_count: int | None = None
+    schema_changed: bool = False
+    error: str | None = None
+
+
+def _mapping_key(table: str, seen: set[str]) -> str:
+    base = re.sub(r"[^A-Za-z0-9_]", "_", table)[:80] or "table"
+    key, n = base, 1
+    while key in seen:
+        n += 1
+        key = f"{base}_{n}"
+    seen.add(key)
+    return key
+
+
+def _select_tables(store, config: ProfileTablesConfig) -> list[str]:
+    if config.tables:
+        return sorted(set(config.tables))  # validated on each table's own step
+    if config.jobs:
+        selected: set[str] = set()
+        for job in config.jobs:
+            assets = store.job_assets(job)
+            selected |= set(assets.reads) | set(assets.writes)
+        return sorted(selected)
+    found = store.assets(search=config.search, limit=config.max_tables + 1)
+    return [asset.qualified_name for asset in found]
+
+
+def _connection_for(table: str, asset_connection: str | None, config, connections) -> Connection:
+    if asset_connection and asset_connection in connections:
+        return resolve_connection(asset_connection, connections)
+    database = table.split(".")[0] if table.count(".") == 2 else None
+    if database and database in connections:
+        return resolve_connection(database, connections)
+    if config.connection:
+        return resolve_connection(config.connection, connections)
+    known = ", ".join(sorted(connections)) or "none configured"
+    raise NotFound(
+        f"No connection for {table}: set `connection` in the run config, record one on the "
+        f"asset, or name a connection after its database (known connections: {known})"
+    )
+
+
+def profile_metadata(profile: TableProfile) -> dict[str, Any]:
+    """A profile as asset metadata the Dagster UI shows and plots."""
+    columns = dg.TableSchema(
+        columns=[dg.TableColumn(c.column_name, c.data_type) for c in profile.column_profiles]
+    )
+    stats_schema = dg.TableSchema(
+        columns=[
+            dg.TableColumn("column", "string"),
+            dg.TableColumn("type", "string"),
+            dg.TableColumn("null %", "float"),
+            dg.TableColumn("distinct", "int"),
+            dg.TableColumn("min", "string"),
+            dg.TableColumn("max", "string"),
+            dg.TableColumn("mean", "float"),
+        ]
+    )
+    records = [
+        dg.TableRecord(
+            {
+                "column": c.column_name,
+                "type": c.data_type,
+                "null %": c.null_percentage,
+                "distinct": c.distinct_count,
+                "min": None if c.min is None else str(c.min),
+                "max": None if c.max is None else str(c.max),
+                "mean": c.mean,
+            }
+        )
+        for c in profile.column_profiles
+    ]
+    metadata: dict[str, Any] = {
+        "dagster/row_count": dg.MetadataValue.int(profile.row_count),
+        "dagster/column_schema": dg.MetadataValue.table_schema(columns),
+        "lineage/column_count": dg.MetadataValue.int(profile.column_count),
+        "lineage/column_statistics": dg.MetadataValue.table(records, schema=stats_schema),
+        "lineage/profile_id": dg.MetadataValue.int(profile.profile_id or 0),
+        "lineage/exact": dg.MetadataValue.bool(profile.exact),
+    }
+    if profile.null_percentage is not None:
+        metadata["lineage/null_percentage"] = dg.MetadataValue.float(profile.null_percentage)
+    if profile.duplicate_count is not None:
+        metadata["lineage/duplicate_count"] = dg.MetadataValue.int(profile.duplicate_count)
+    if profile.table_size_bytes is not None:
+        metadata["lineage/table_size_bytes"] = dg.MetadataValue.int(profile.table_size_bytes)
+    if profile.drift is not None and (profile.drift.schema_changed or profile.drift.large_swings):
+        metadata["lineage/drift"] = dg.MetadataValue.json(profile.drift.to_json())
+    return metadata
+
+
+def build_profile_tables_job(
+    *,
+    name: str = PROFILE_JOB,
+    translator: LineageTranslator | None = None,
+) -> dg.JobDefinition:
+    """A job that profiles the selected tables, one step per table, and stores the history.
+
+    Each table is its own (dynamic) step: a table that fails logs its error on its own step
+    while the others finish; the summary step then fails the run, listing every failure.
+    Each profile is observed on the matching Dagster asset (``dagster/row_count``,
+    ``dagster/column_schema``, column statistics), so the UI shows and plots it.
+    """
+    translator = translator or LineageTranslator()
+
+    @dg.op(name=f"{name}_select", out=dg.DynamicOut(str))
+    def select_tables(
+        context: dg.OpExecutionContext, config: ProfileTablesConfig, lineage: LineageResource
+    ):
+        with lineage.get_store() as store:
+            tables = _select_tables(store, config)
+        if len(tables) > config.max_tables:
+            raise dg.Failure(
+                f"The selection names more than {config.max_tables} tables; narrow it or raise "
+                "max_tables"
+            )
+        context.log.info(f"Profiling {len(tables)} table(s): {', '.join(tables[:20])}")
+        seen: set[str] = set()
+        for table in tables:
+            yield dg.DynamicOutput(table, mapping_key=_mapping_key(table, seen))
+
+    @dg.op(name=f"{name}_profile")
+    def profile_one(
+        context: dg.OpExecutionContext,
+        config: ProfileTablesConfig,
+        lineage: LineageResource,
+        table: str,
+    ) -> ProfileOutcome:
+        try:
+            with lineage.get_store() as store:
+                try:
+                    asset_connection = store.get_asset(table).connection
+                except LineageError:
+                    asset_connection = None
+                connection = _connection_for(
+                    table, asset_connection, config, lineage.get_connections()
+                )
+                profile = profile_table(
+                    table, connection, exact=config.exact, timeout_seconds=config.timeout_seconds
+                )
+                stored = store.add_profile(profile)
+        except LineageError as exc:
+            context.log.error(f"Could not profile {table}: {exc}")
+            return ProfileOutcome(table=table, error=str(exc))
+        drift = stored.drift
+        if drift is not None and drift.schema_changed:
+            context.log.warning(
+                f"Schema drift on {table}: added {drift.columns_added}, removed "
+                f"{drift.columns_removed}, retyped {[c.column for c in drift.columns_retyped]}"
+            )
+        for swing in drift.large_swings if drift else []:
+            context.log.warning(f"{table}: {swing}")
+        _observe_profile(context, stored, translator)
+        return ProfileOutcome(
+            table=table,
+            profile_id=stored.profile_id,
+            row_count=stored.row_count,
+            schema_changed=bool(drift and drift.schema_changed),
+        )
+
+    @dg.op(name=f"{name}_summary")
+    def summarize(context: dg.OpExecutionContext, outcomes: list[ProfileOutcome]) -> dg.Output[int]:
+        failed = [o for o in outcomes if o.error]
+        rows = [
+            (o.table, o.row_count, "yes" if o.schema_changed else "", o.error or "")
+            for o in outcomes
+        ]
+        metadata = {
+            "tables_profiled": len(outcomes) - len(failed),
+            "tables_failed": len(failed),
+            "summary": dg.MetadataValue.md(
+                _markdown_table(["table", "rows", "schema drift", "error"], sorted(rows))
+            ),
+        }
+        if failed:
+            raise dg.Failure(
+                description=f"{len(failed)} of {len(outcomes)} table(s) could not be profiled: "
+                + "; ".join(f"{o.table}: {o.error}" for o in failed),
+                metadata=metadata,
+            )
+        context.log.info(f"Profiled {len(outcomes)} table(s)")
+        return dg.Output(len(outcomes), metadata=metadata)
+
+    @dg.job(
+        name=name,
+        description="Profiles tables with polars and records their history and drift.",
+        tags={"lineage": "profiling"},
+    )
+    def profile_job() -> None:
+        summarize(select_tables().map(profile_one).collect())
+
+    return profile_job
+
+
+def _observe_profile(context: dg.OpExecutionContext, profile: TableProfile, translator) -> None:
+    tables = tables_in_context(context, translator)
+    keys = [key for key, table in tables.items() if table == profile.asset]
+    if not keys:
+        context.log.info(f"No Dagster asset maps to {profile.asset}; profile stored only")
+        return
+    for key in keys:
+        context.log_event(dg.AssetObservation(asset_key=key, metadata=profile_metadata(profile)))
