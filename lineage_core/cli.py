@@ -19,6 +19,7 @@ from lineage_core.errors import LineageError, NotFound
 from lineage_core.export import FORMATS, export_graph
 from lineage_core.importing import parse_edge_lines
 from lineage_core.models import LineageGraph
+from lineage_core.sql_cli import sql_command
 from lineage_core.store import LineageStore, default_database_url, open_store
 
 EXIT_ERROR = 1
@@ -349,6 +350,85 @@ def job_assets(options: _Options, job: str, code_location: str | None, as_json: 
     )
 
 
+def _print_profile(profile, as_json: bool) -> None:
+    if as_json:
+        _print_json(profile.to_json())
+        return
+    size = f", {profile.table_size_bytes} bytes" if profile.table_size_bytes is not None else ""
+    duplicates = "unknown" if profile.duplicate_count is None else profile.duplicate_count
+    click.echo(
+        f"{profile.asset}: {profile.row_count} rows, {profile.column_count} columns{size}, "
+        f"{duplicates} duplicate rows (profiled {profile.profiled_at}, "
+        f"{'exact' if profile.exact else 'approximate distincts where large'})"
+    )
+    _table(
+        ["column", "type", "nulls", "null %", "distinct", "min", "max", "mean"],
+        [
+            (
+                c.column_name, c.data_type, c.null_count, c.null_percentage,
+                f"~{c.distinct_count}" if c.distinct_approximate else c.distinct_count,
+                c.min, c.max, None if c.mean is None else round(c.mean, 4),
+            )
+            for c in profile.column_profiles
+        ],
+    )  # fmt: skip
+    drift = profile.drift
+    if drift is not None and (drift.schema_changed or drift.large_swings):
+        click.echo(
+            f"drift: added {drift.columns_added}, removed {drift.columns_removed}, retyped "
+            f"{[c.column for c in drift.columns_retyped]}; {'; '.join(drift.large_swings)}"
+        )
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--connection",
+    required=True,
+    help="A connection name from $LINEAGE_CONNECTIONS, or a database URL / file location.",
+)
+@click.option("--exact", is_flag=True, help="Exact distinct and duplicate counts.")
+@click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds.")
+@json_option
+@pass_options
+def profile(
+    options: _Options, name: str, connection: str, exact: bool, timeout: float, as_json: bool
+) -> None:
+    """Profile table NAME through a connection and keep the profile in its history."""
+    from lineage_core.connections import named_connections
+    from lineage_core.profiling import profile_table, resolve_connection
+
+    where = resolve_connection(connection, named_connections())
+    result = profile_table(name, where, exact=exact, timeout_seconds=timeout)
+    with options.store() as store:
+        stored = store.add_profile(result)
+    _print_profile(stored, as_json)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--limit", type=int, default=10, show_default=True)
+@json_option
+@pass_options
+def profiles(options: _Options, name: str, limit: int, as_json: bool) -> None:
+    """Profile history of NAME, newest first."""
+    with options.store() as store:
+        found = store.profiles(name, limit=limit)
+    if as_json:
+        _print_json({"asset": name, "profiles": [p.to_json() for p in found]})
+        return
+    _table(
+        ["profiled", "rows", "columns", "duplicates", "null %", "schema drift"],
+        [
+            (
+                p.profiled_at, p.row_count, p.column_count, p.duplicate_count, p.null_percentage,
+                "yes" if p.drift is not None and p.drift.schema_changed else "",
+            )
+            for p in found
+        ],
+    )  # fmt: skip
+
+
 @main.group()
 def tenant() -> None:
     """Manage tenants and their editions."""
@@ -393,15 +473,6 @@ def tenant_set(options: _Options, name: str, edition: str) -> None:
     click.echo(f"Tenant {changed.name} is now on the {changed.edition.value} edition")
 
 
-def _register_optional_commands() -> None:
-    """Commands whose modules need sqlglot or polars are loaded only when present."""
-    try:
-        from lineage_core.sql_cli import sql_command
-    except ImportError:  # pragma: no cover - the SQL extractor ships with the package
-        return
-    main.add_command(sql_command)
-
-
-_register_optional_commands()
+main.add_command(sql_command)
 
 __all__ = ["main"]

@@ -165,3 +165,33 @@ def test_core_never_imports_dagster():
     imported = [line.rsplit("|", 1)[-1].strip() for line in output.stderr.splitlines()]
     assert "lineage_core.store" in imported
     assert not [name for name in imported if name.split(".")[0] in {"dagster", "dagster_shared"}]
+
+
+def test_profile_and_profiles_from_the_command_line(run, tmp_path, monkeypatch):
+    import sqlite3
+
+    db = tmp_path / "shop.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE orders (id INTEGER, amount REAL)")
+        conn.executemany("INSERT INTO orders VALUES (?, ?)", [(1, 2.5), (2, None), (2, None)])
+    monkeypatch.setenv("LINEAGE_CONNECTIONS", json.dumps({"shop": f"sqlite:///{db}"}))
+    first = json.loads(run("profile", "shop.main.orders", "--connection", "shop", "--json").stdout)
+    assert (first["rowCount"], first["columnCount"], first["duplicateCount"]) == (3, 2, 1)
+    amount = next(c for c in first["columnProfiles"] if c["columnName"] == "amount")
+    assert (amount["nullCount"], amount["nullPercentage"], amount["distinctCount"]) == (
+        2,
+        66.6667,
+        1,
+    )
+    assert {"min", "max", "mean", "distinctApproximate"} <= set(amount)
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("ALTER TABLE orders ADD COLUMN note TEXT")
+    text = run("profile", "shop.main.orders", "--connection", f"sqlite:///{db}").stdout
+    assert "3 rows, 3 columns" in text and "drift: added ['note']" in text
+    history = json.loads(run("profiles", "shop.main.orders", "--json").stdout)["profiles"]
+    assert [p["columnCount"] for p in history] == [3, 2]
+    assert (
+        "Unknown connection 'nope'"
+        in run("profile", "shop.main.orders", "--connection", "nope", code=2).stderr
+    )

@@ -1,0 +1,254 @@
+"""Asset checks that enforce impact thresholds: "this change affects 50 downstream tables".
+
+Checks read the impact cache when its entry is fresh and compute live otherwise. A lineage
+store that cannot answer never fails a check (and so never blocks a pipeline): the check
+passes and says why in its description and metadata.
+
+Blocking: with ``blocking=True`` a failing check of severity ERROR stops the materialization
+of downstream assets in the same run, as Dagster's blocking checks do. A failing check of
+severity WARN never blocks, whatever ``blocking`` says.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+import dagster as dg
+
+from lineage_core import AssetNotFound, ImpactAnalysis, LineageError, normalise_name
+from lineage_dagster.metadata import LineageTranslator
+from lineage_dagster.resources import LineageResource
+
+AssetLike = dg.AssetsDefinition | dg.AssetSpec | dg.AssetKey | str
+
+
+def _keys_and_metadata(assets: Sequence[AssetLike]) -> list[tuple[dg.AssetKey, dict[str, Any]]]:
+    found: list[tuple[dg.AssetKey, dict[str, Any]]] = []
+    for item in assets:
+        if isinstance(item, dg.AssetsDefinition):
+            found += [(spec.key, dict(spec.metadata or {})) for spec in item.specs]
+        elif isinstance(item, dg.AssetSpec):
+            found.append((item.key, dict(item.metadata or {})))
+        else:
+            found.append((dg.AssetKey.from_coercible(item), {}))
+    return found
+
+
+def _table(key: dg.AssetKey, metadata: dict[str, Any], translator: LineageTranslator) -> str | None:
+    table = translator.get_table_name(key, metadata)
+    return normalise_name(table, translator.get_dialect(key, metadata)) if table else None
+
+
+def _markdown(headers: list[str], rows: list[tuple]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def impact_metadata(impact: ImpactAnalysis) -> dict[str, Any]:
+    """An impact analysis as check (or alert) metadata the Dagster UI renders."""
+    jobs = [
+        (job.workflow_name, job.code_location or "", ", ".join(job.ops))
+        for job in impact.affected_workflows
+    ]
+    return {
+        "lineage/table": dg.MetadataValue.text(impact.asset),
+        "lineage/downstream_assets": dg.MetadataValue.int(impact.total_impacted_assets),
+        "lineage/downstream_jobs": dg.MetadataValue.int(impact.total_impacted_workflows),
+        "lineage/counts_by_depth": dg.MetadataValue.json(
+            {str(depth): count for depth, count in sorted(impact.counts_by_depth.items())}
+        ),
+        "lineage/top_impacted": dg.MetadataValue.md(
+            _markdown(
+                ["depth", "asset"], [(n.depth, n.qualified_name) for n in impact.downstream_assets]
+            )
+        ),
+        "lineage/affected_jobs": dg.MetadataValue.md(
+            _markdown(["job", "code location", "ops"], jobs)
+        ),
+        "lineage/code_locations": dg.MetadataValue.json(impact.code_locations),
+        "lineage/from_cache": dg.MetadataValue.bool(impact.cached),
+    }
+
+
+def build_impact_checks(
+    *,
+    assets: Sequence[AssetLike],
+    max_downstream_assets: int | None = None,
+    max_downstream_jobs: int | None = None,
+    max_depth: int = 15,
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.WARN,
+    blocking: bool = False,
+    name: str = "lineage_impact",
+    top: int = 10,
+    translator: LineageTranslator | None = None,
+) -> list[dg.AssetChecksDefinition]:
+    """One check per asset that fails when its downstream impact exceeds a threshold.
+
+    The check fails when more than ``max_downstream_assets`` assets, or more than
+    ``max_downstream_jobs`` Dagster jobs, lie downstream of the asset's table (within
+    ``max_depth`` levels); at the threshold it passes. Its metadata carries the counts, the
+    counts per depth, the ``top`` impacted assets with their depth, and the affected jobs and
+    code locations.
+    """
+    if max_downstream_assets is None and max_downstream_jobs is None:
+        raise dg.DagsterInvalidDefinitionError(
+            "build_impact_checks needs max_downstream_assets or max_downstream_jobs"
+        )
+    translator = translator or LineageTranslator()
+    checks = []
+    for key, metadata in _keys_and_metadata(assets):
+        table = _table(key, metadata, translator)
+        if table is None:
+            continue
+        checks.append(
+            _impact_check(
+                key, table, name, max_downstream_assets, max_downstream_jobs, max_depth,
+                severity, blocking, top,
+            )
+        )  # fmt: skip
+    return checks
+
+
+def _impact_check(
+    key: dg.AssetKey,
+    table: str,
+    name: str,
+    max_assets: int | None,
+    max_jobs: int | None,
+    max_depth: int,
+    severity: dg.AssetCheckSeverity,
+    blocking: bool,
+    top: int,
+) -> dg.AssetChecksDefinition:
+    limits = []
+    if max_assets is not None:
+        limits.append(f"at most {max_assets} downstream assets")
+    if max_jobs is not None:
+        limits.append(f"at most {max_jobs} downstream Dagster jobs")
+
+    @dg.asset_check(
+        asset=key,
+        name=name,
+        blocking=blocking,
+        description=f"Changing {table} may affect {' and '.join(limits)}.",
+    )
+    def impact_check(lineage: LineageResource) -> dg.AssetCheckResult:
+        try:
+            with lineage.get_store() as store:
+                impact = store.impact(table, max_depth=max_depth, limit=top)
+        except AssetNotFound:
+            return dg.AssetCheckResult(
+                passed=True,
+                description=f"No lineage recorded for {table} yet",
+                metadata={"lineage/table": table, "lineage/downstream_assets": 0},
+            )
+        except LineageError as exc:
+            return dg.AssetCheckResult(
+                passed=True,
+                description=f"Not evaluated, the lineage store could not answer: {exc}",
+                metadata={"lineage/table": table, "lineage/error": str(exc)},
+            )
+        problems = []
+        if max_assets is not None and impact.total_impacted_assets > max_assets:
+            problems.append(
+                f"{impact.total_impacted_assets} downstream assets (limit {max_assets})"
+            )
+        if max_jobs is not None and impact.total_impacted_workflows > max_jobs:
+            problems.append(
+                f"{impact.total_impacted_workflows} downstream Dagster jobs (limit {max_jobs})"
+            )
+        description = (
+            f"Changing {table} affects " + " and ".join(problems)
+            if problems
+            else f"{table}: {impact.total_impacted_assets} downstream assets, "
+            f"{impact.total_impacted_workflows} jobs, within limits"
+        )
+        return dg.AssetCheckResult(
+            passed=not problems,
+            severity=severity,
+            description=description,
+            metadata={
+                **impact_metadata(impact),
+                "lineage/max_downstream_assets": max_assets if max_assets is not None else -1,
+                "lineage/max_downstream_jobs": max_jobs if max_jobs is not None else -1,
+            },
+        )
+
+    return impact_check
+
+
+def build_schema_change_checks(
+    *,
+    assets: Sequence[AssetLike],
+    min_downstream_assets: int = 1,
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
+    blocking: bool = False,
+    name: str = "lineage_schema_change",
+    translator: LineageTranslator | None = None,
+) -> list[dg.AssetChecksDefinition]:
+    """Checks that fail on the risky case: a table whose schema changed and that at least
+    ``min_downstream_assets`` other assets depend on.
+
+    The schema change is the drift between the two latest profiles of the table (columns
+    added, removed or retyped), as found by the profiling job.
+    """
+    translator = translator or LineageTranslator()
+    checks = []
+    for key, metadata in _keys_and_metadata(assets):
+        table = _table(key, metadata, translator)
+        if table is not None:
+            checks.append(
+                _schema_check(key, table, name, min_downstream_assets, severity, blocking)
+            )
+    return checks
+
+
+def _schema_check(
+    key: dg.AssetKey,
+    table: str,
+    name: str,
+    min_downstream: int,
+    severity: dg.AssetCheckSeverity,
+    blocking: bool,
+) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=key,
+        name=name,
+        blocking=blocking,
+        description=f"Fails when {table}'s schema changed and at least {min_downstream} "
+        "downstream assets depend on it.",
+    )
+    def schema_check(lineage: LineageResource) -> dg.AssetCheckResult:
+        try:
+            with lineage.get_store() as store:
+                profiles = store.profiles(table, limit=1)
+                impact = store.impact(table, limit=5)
+        except AssetNotFound:
+            return dg.AssetCheckResult(passed=True, description=f"No lineage or profile of {table}")
+        except LineageError as exc:
+            return dg.AssetCheckResult(
+                passed=True,
+                description=f"Not evaluated, the lineage store could not answer: {exc}",
+                metadata={"lineage/error": str(exc)},
+            )
+        drift = profiles[0].drift if profiles else None
+        changed = bool(drift and drift.schema_changed)
+        risky = changed and impact.total_impacted_assets >= min_downstream
+        metadata = impact_metadata(impact)
+        if drift is not None:
+            metadata["lineage/drift"] = dg.MetadataValue.json(drift.to_json())
+        if risky:
+            description = (
+                f"The schema of {table} changed (added {drift.columns_added}, removed "
+                f"{drift.columns_removed}, retyped {[c.column for c in drift.columns_retyped]}) "
+                f"and {impact.total_impacted_assets} downstream assets depend on it"
+            )
+        elif changed:
+            description = f"The schema of {table} changed, but few assets depend on it"
+        else:
+            description = f"No schema change in the latest profile of {table}"
+        return dg.AssetCheckResult(
+            passed=not risky, severity=severity, description=description, metadata=metadata
+        )
+
+    return schema_check
