@@ -1219,6 +1219,95 @@ class LineageStore:
             rows = session.fetch_all("select_profiles", {"asset_id": asset_id, "limit": limit})
         return [_profile_from_row(row) for row in rows]
 
+    # -- alerts --------------------------------------------------------------------------
+
+    def claim_alert(
+        self,
+        dedup_key: str,
+        *,
+        kind: str,
+        body: Mapping[str, Any],
+        asset: str | None = None,
+        status: str = "pending",
+    ) -> str | None:
+        """Record an alert once per deduplication key.
+
+        Returns ``None`` when the key is new (the caller delivers it), else the status the
+        key already has: ``delivered``, ``failed`` or ``baseline`` mean handled; ``pending``
+        means a delivery was interrupted and may be retried.
+        """
+        with self._session(write=True) as session:
+            self._require_lineage(session)
+            row = session.fetch_one("select_alert_status", self._params(dedup_key=dedup_key))
+            if row is not None:
+                return row[0]
+            session.execute(
+                "insert_alert",
+                self._params(
+                    dedup_key=dedup_key, kind=kind, asset=asset, status=status,
+                    body=session.json(dict(body)), now=_now(),
+                ),
+            )  # fmt: skip
+        return None
+
+    def finish_alert(self, dedup_key: str, *, status: str, deliveries: Mapping[str, Any]) -> None:
+        with self._session(write=True) as session:
+            session.execute(
+                "update_alert",
+                self._params(
+                    dedup_key=dedup_key, status=status,
+                    deliveries=session.json(dict(deliveries)), now=_now(),
+                ),
+            )  # fmt: skip
+
+    def resolve_alert(self, dedup_key: str) -> None:
+        """Close an alert so that the same condition, if it comes back, alerts again."""
+        with self._session(write=True) as session:
+            session.execute("resolve_alert", self._params(dedup_key=dedup_key, now=_now()))
+
+    def alerts(self, *, kind: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Recorded alerts, newest first."""
+        with self._session() as session:
+            rows = session.fetch_all("select_alerts", self._params(kind=kind, limit=limit))
+        keys = ("dedup_key", "kind", "asset", "status", "body", "deliveries", "created_at")
+        alerts = []
+        for row in rows:
+            item = dict(zip(keys, row, strict=True))
+            item["body"] = _json_value(item["body"])
+            item["deliveries"] = _json_value(item["deliveries"])
+            alerts.append(item)
+        return alerts
+
+    def open_alerts(self, kind: str) -> dict[str, str]:
+        """Dedup key -> asset of the alerts of ``kind`` not yet resolved."""
+        with self._session() as session:
+            rows = session.fetch_all("select_open_alert_assets", self._params(kind=kind))
+        return dict(rows)
+
+    def assets_over_threshold(self, threshold: int) -> list[tuple[str, int, int]]:
+        """(asset, downstream count, job count) of fresh cache entries at or over ``threshold``."""
+        with self._session() as session:
+            self._require_lineage(session)
+            rows = session.fetch_all(
+                "select_assets_over_threshold", self._params(threshold=threshold)
+            )
+        return [(name, count, jobs) for name, count, jobs in rows]
+
+    def schema_changes_after(
+        self, profile_id: int, *, limit: int = 1000
+    ) -> list[tuple[int, str, TableProfile]]:
+        """Profiles with schema drift recorded after ``profile_id``, oldest first."""
+        with self._session() as session:
+            self._require_lineage(session)
+            rows = session.fetch_all(
+                "select_schema_changes_after", self._params(after=profile_id, limit=limit)
+            )
+        return [(pid, name, _profile_from_row((pid, body))) for pid, name, body in rows]
+
+    def last_profile_id(self) -> int:
+        with self._session() as session:
+            return session.fetch_one("select_last_profile_id", self._params())[0]
+
 
 # -- row -> model, in one place ------------------------------------------------------------
 

@@ -307,3 +307,45 @@ RETURNING id;
 -- name: select_profiles
 SELECT id, body FROM lineage_table_profiles WHERE asset_id = :asset_id
 ORDER BY profiled_at DESC, id DESC LIMIT :limit;
+
+-- name: insert_alert
+INSERT INTO lineage_alerts (tenant_id, dedup_key, kind, asset, status, body, created_at, updated_at)
+VALUES (:tenant, :dedup_key, :kind, :asset, :status, :body, :now, :now)
+ON CONFLICT (tenant_id, dedup_key) DO NOTHING;
+
+-- name: select_alert_status
+SELECT status FROM lineage_alerts WHERE tenant_id = :tenant AND dedup_key = :dedup_key;
+
+-- name: update_alert
+UPDATE lineage_alerts SET status = :status, deliveries = :deliveries, updated_at = :now
+WHERE tenant_id = :tenant AND dedup_key = :dedup_key;
+
+-- name: resolve_alert
+UPDATE lineage_alerts SET status = 'resolved', dedup_key = dedup_key || ':resolved:' || id,
+    updated_at = :now
+WHERE tenant_id = :tenant AND dedup_key = :dedup_key;
+
+-- name: select_alerts
+SELECT dedup_key, kind, asset, status, body, deliveries, created_at FROM lineage_alerts
+WHERE tenant_id = :tenant AND (:kind IS NULL OR kind = :kind)
+ORDER BY id DESC LIMIT :limit;
+
+-- name: select_open_alert_assets
+SELECT dedup_key, asset FROM lineage_alerts
+WHERE tenant_id = :tenant AND kind = :kind AND status <> 'resolved';
+
+-- name: select_assets_over_threshold
+SELECT a.qualified_name, c.downstream_count, c.job_count
+FROM lineage_impact_cache c JOIN lineage_assets a ON a.id = c.asset_id
+WHERE c.tenant_id = :tenant AND c.downstream_count >= :threshold
+  AND c.stale_version <= c.computed_version
+ORDER BY c.downstream_count DESC, a.qualified_name;
+
+-- name: select_schema_changes_after
+SELECT p.id, a.qualified_name, p.body FROM lineage_table_profiles p
+JOIN lineage_assets a ON a.id = p.asset_id
+WHERE p.tenant_id = :tenant AND p.id > :after AND p.schema_changed
+ORDER BY p.id LIMIT :limit;
+
+-- name: select_last_profile_id
+SELECT coalesce(max(id), 0) FROM lineage_table_profiles WHERE tenant_id = :tenant;

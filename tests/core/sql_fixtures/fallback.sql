@@ -1,0 +1,125 @@
+# Statements sqlglot cannot parse: a keyword scan finds their tables and a warning says so;
+# the rest of the script keeps full lineage. Arbitrary text returns warnings.
+# dialect: tsql
+
+# case: delete_output_into
+DELETE FROM dbo.Queue OUTPUT deleted.id, deleted.payload INTO dbo.QueueArchive (id, payload)
+WHERE processed = 1;
+# reads:
+# writes: dbo.queue, dbo.queuearchive
+# warnings: yes
+
+# case: update_output_into
+UPDATE dbo.Jobs SET state = 'done' OUTPUT inserted.id INTO dbo.JobLog (id) WHERE state = 'running';
+# reads:
+# writes: dbo.jobs, dbo.joblog
+
+# case: temp_on_commit_drop_postgres
+# dialect: postgres
+CREATE TEMP TABLE scratch ON COMMIT DROP AS SELECT id FROM jobs;
+INSERT INTO job_ids SELECT id FROM scratch;
+# reads: jobs
+# writes: job_ids
+# warnings: yes
+
+# case: rename_table_mysql
+# dialect: mysql
+RENAME TABLE shop.orders_new TO shop.orders;
+# reads: shop.orders_new
+# writes: shop.orders
+# warnings: yes
+
+# case: alter_rename_snowflake
+# dialect: snowflake
+ALTER TABLE mart.orders_v2 RENAME TO mart.orders;
+# reads: mart.orders_v2
+# writes: mart.orders
+
+# case: broken_middle_statement_postgres
+# dialect: postgres
+INSERT INTO a SELECT x FROM b;
+INSERT INTO c SELEC x FROM d;
+INSERT INTO e SELECT x FROM f;
+# reads: b, d, f
+# writes: a, c, e
+# columns: a.x <- b.x
+# columns: e.x <- f.x
+# warnings: yes
+
+# case: truncated_where_snowflake
+# dialect: snowflake
+INSERT INTO mart.x SELECT a, b FROM raw.y WHERE
+# reads: raw.y
+# writes: mart.x
+# warnings: yes
+
+# case: unterminated_string_bigquery
+# dialect: bigquery
+INSERT INTO ds.t SELECT 'abc FROM ds.s
+# reads:
+# writes: ds.t
+# warnings: yes
+
+# case: unterminated_string_later_statement_mysql
+# dialect: mysql
+INSERT INTO good_t SELECT id FROM good_s;
+INSERT INTO bad_t SELECT "oops FROM bad_s
+# reads: good_s
+# writes: bad_t, good_t
+# warnings: yes
+
+# case: garbage_text_hive
+# dialect: hive
+this is not sql at all, is it?
+# reads:
+# writes:
+# warnings: yes
+
+# case: half_a_merge_databricks
+# dialect: databricks
+MERGE INTO gold.t USING silver.s ON
+# reads: silver.s
+# writes: gold.t
+# warnings: yes
+
+# case: extract_from_is_not_a_table_redshift
+# dialect: redshift
+INSERT INTO stats SELECT EXTRACT(year FROM created_at) AS y FROM events WHERE ;
+# reads: events
+# writes: stats
+# warnings: yes
+
+# case: procedure_body_tsql
+CREATE PROCEDURE dbo.LoadFacts AS
+BEGIN
+  INSERT INTO dbo.Facts (id) SELECT id FROM dbo.Staging;
+  TRUNCATE TABLE dbo.Staging;
+END;
+# reads: dbo.staging
+# writes: dbo.facts, dbo.staging
+
+# case: scripting_procedure_snowflake
+# dialect: snowflake
+CREATE OR REPLACE PROCEDURE etl.load_orders() RETURNS STRING LANGUAGE SQL AS
+$$
+BEGIN
+  INSERT INTO mart.orders SELECT id, amount FROM raw.orders;
+  RETURN 'ok';
+END;
+$$;
+# reads: raw.orders
+# writes: mart.orders
+
+# case: explain_is_not_lineage_duckdb
+# dialect: duckdb
+EXPLAIN SELECT * FROM big_table;
+# reads:
+# writes:
+
+# case: show_and_describe_trino
+# dialect: trino
+SHOW TABLES FROM hive.sales;
+DESCRIBE hive.sales.orders;
+# reads:
+# writes:
+# warnings: no

@@ -1,0 +1,156 @@
+# File paths, stages, table functions, UNNEST and pseudo-tables are not tables.
+# dialect: duckdb
+
+# case: read_parquet_function
+CREATE TABLE events AS SELECT * FROM read_parquet('s3://bucket/events/*.parquet');
+# reads:
+# writes: events
+# columns: none
+
+# case: string_path_in_from
+INSERT INTO logs SELECT * FROM 'data/logs.csv';
+# reads:
+# writes: logs
+# columns: none
+
+# case: read_csv_joined_with_table
+CREATE TABLE enriched AS
+SELECT e.id, u.name FROM read_csv_auto('events.csv') e JOIN users u ON u.id = e.user_id;
+# reads: users
+# writes: enriched
+# columns: enriched.name <- users.name
+
+# case: generate_series_postgres
+# dialect: postgres
+INSERT INTO calendar (day)
+SELECT d::date FROM generate_series('2024-01-01'::date, '2024-12-31'::date, interval '1 day') AS g(d);
+# reads:
+# writes: calendar
+# columns: none
+
+# case: generate_series_joined_postgres
+# dialect: postgres
+INSERT INTO daily_sales (day, amount)
+SELECT g.day, COALESCE(SUM(s.amount), 0)
+FROM generate_series(1, 31) AS g(day) LEFT JOIN sales s ON s.day_of_month = g.day GROUP BY g.day;
+# reads: sales
+# writes: daily_sales
+# columns: daily_sales.amount <- sales.amount [aggregate]
+
+# case: stage_select_snowflake
+# dialect: snowflake
+INSERT INTO raw.events SELECT $1, $2 FROM @raw.events_stage/2024/;
+# reads:
+# writes: raw.events
+# columns: none
+
+# case: flatten_snowflake
+# dialect: snowflake
+INSERT INTO mart.tags
+SELECT p.id, f.value::string AS tag FROM raw.posts p, LATERAL FLATTEN(input => p.tags) f;
+# reads: raw.posts
+# writes: mart.tags
+# columns: mart.tags.id <- raw.posts.id
+# columns: mart.tags.tag <- raw.posts.tags [expression]
+
+# case: table_flatten_snowflake
+# dialect: snowflake
+CREATE TABLE mart.kv AS SELECT f.key, f.value FROM TABLE(FLATTEN(input => PARSE_JSON('{"a": 1}'))) f;
+# reads:
+# writes: mart.kv
+# columns: none
+
+# case: unnest_bigquery
+# dialect: bigquery
+CREATE TABLE ds.order_items AS SELECT o.id, item FROM ds.orders o, UNNEST(o.items) AS item;
+# reads: ds.orders
+# writes: ds.order_items
+# columns: ds.order_items.id <- ds.orders.id
+# columns: ds.order_items.item <- ds.orders.items [expression]
+
+# case: unnest_trino
+# dialect: trino
+INSERT INTO flat SELECT t.id, x FROM nested t CROSS JOIN UNNEST(t.vals) AS u(x);
+# reads: nested
+# writes: flat
+# columns: flat.id <- nested.id
+# columns: flat.x <- nested.vals [expression]
+
+# case: lateral_view_explode_spark
+# dialect: spark
+INSERT INTO db.flat SELECT id, tag FROM db.posts LATERAL VIEW explode(tags) t AS tag;
+# reads: db.posts
+# writes: db.flat
+# columns: db.flat.id <- db.posts.id
+# columns: db.flat.tag <- db.posts.tags [expression]
+
+# case: lateral_view_hive
+# dialect: hive
+INSERT OVERWRITE TABLE db.pairs SELECT k, v FROM db.maps LATERAL VIEW explode(m) x AS k, v;
+# reads: db.maps
+# writes: db.pairs
+# columns: db.pairs.k <- db.maps.m [expression]
+# columns: db.pairs.v <- db.maps.m [expression]
+
+# case: parquet_path_spark
+# dialect: spark
+INSERT INTO db.raw SELECT * FROM parquet.`/mnt/data/raw/`;
+# reads:
+# writes: db.raw
+
+# case: delta_path_databricks
+# dialect: databricks
+CREATE TABLE bronze.events AS SELECT * FROM delta.`s3://lake/events`;
+# reads:
+# writes: bronze.events
+
+# case: read_files_databricks
+# dialect: databricks
+CREATE TABLE bronze.orders AS SELECT * FROM read_files('s3://landing/orders', format => 'json');
+# reads:
+# writes: bronze.orders
+
+# case: excluded_pseudo_table_postgres
+# dialect: postgres
+INSERT INTO kv (k, v) SELECT k, v FROM kv_staging ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v;
+# reads: kv_staging
+# writes: kv
+# columns: kv.k <- kv_staging.k
+# columns: kv.v <- kv_staging.v
+
+# case: output_inserted_into_tsql
+# dialect: tsql
+INSERT INTO dbo.Orders (id, amount) OUTPUT inserted.id INTO dbo.OrderLog (id)
+SELECT id, amount FROM dbo.Incoming;
+# reads: dbo.incoming
+# writes: dbo.orderlog, dbo.orders
+
+# case: inserted_deleted_in_trigger_tsql
+# dialect: tsql
+CREATE TRIGGER trg_audit ON dbo.Accounts AFTER UPDATE AS
+INSERT INTO dbo.AccountAudit (id, old_balance, new_balance)
+SELECT d.id, d.balance, i.balance FROM deleted d JOIN inserted i ON i.id = d.id;
+# reads:
+# writes: dbo.accountaudit
+
+# case: dual_mysql
+# dialect: mysql
+INSERT INTO config (k, v) SELECT 'version', '1' FROM dual;
+# reads:
+# writes: config
+# columns: none
+
+# case: values_derived_table_redshift
+# dialect: redshift
+INSERT INTO lookup (code, label) SELECT v.code, v.label FROM (VALUES (1, 'a'), (2, 'b')) AS v(code, label);
+# reads:
+# writes: lookup
+# columns: none
+
+# case: unnest_postgres_array
+# dialect: postgres
+INSERT INTO tag_rows (post_id, tag) SELECT p.id, t.tag FROM posts p, unnest(p.tags) AS t(tag);
+# reads: posts
+# writes: tag_rows
+# columns: tag_rows.post_id <- posts.id
+# columns: tag_rows.tag <- posts.tags [expression]

@@ -1,0 +1,199 @@
+"""SQL lineage: the fixture corpus, plus behaviours that are easier to state in Python."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from lineage_core.errors import InvalidArgument
+from lineage_core.models import SqlLineage
+from lineage_core.sql_lineage import SUPPORTED_DIALECTS, extract_lineage, split_statements
+
+_CASES_PATH = Path(__file__).parent / "sql_fixtures" / "cases.py"
+_spec = importlib.util.spec_from_file_location("sql_fixture_cases", _CASES_PATH)
+assert _spec is not None and _spec.loader is not None
+cases_module = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("sql_fixture_cases", cases_module)
+_spec.loader.exec_module(cases_module)
+
+CASES = cases_module.load_cases()
+REQUIRED_DIALECTS = (
+    "postgres",
+    "snowflake",
+    "bigquery",
+    "spark",
+    "databricks",
+    "hive",
+    "duckdb",
+    "tsql",
+    "mysql",
+    "redshift",
+    "trino",
+)
+
+
+def run_case(case, *, columns: bool = True) -> SqlLineage:
+    return extract_lineage(
+        case.sql,
+        case.dialect,
+        default_database=case.default_database,
+        default_schema=case.default_schema,
+        schema=case.schema or None,
+        columns=columns,
+    )
+
+
+def column_set(lineage: SqlLineage) -> set[tuple[str, tuple[str, ...]]]:
+    return {(m.target, tuple(sorted(m.sources))) for m in lineage.columns}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_fixture_case(case) -> None:
+    lineage = run_case(case)
+    context = f"{case.id} (line {case.line}); warnings: {lineage.warnings}"
+    assert set(lineage.reads) == case.reads, context
+    assert set(lineage.writes) == case.writes, context
+    if case.columns is not None:
+        assert column_set(lineage) == case.columns, context
+        labels = {m.target: m.transformation for m in lineage.columns}
+        for target, label in case.labels.items():
+            assert labels.get(target) == label, f"{target}: {context}"
+    if case.warnings is not None:
+        assert bool(lineage.warnings) == case.warnings, context
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_table_level_only_gives_the_same_tables(case) -> None:
+    lineage = run_case(case, columns=False)
+    assert set(lineage.reads) == case.reads
+    assert set(lineage.writes) == case.writes
+    assert lineage.columns == []
+
+
+def test_corpus_is_large_and_covers_every_dialect() -> None:
+    assert len(CASES) >= 150
+    dialects = {case.dialect for case in CASES}
+    assert set(REQUIRED_DIALECTS) <= dialects
+    categories = {case.category for case in CASES}
+    for category in categories:
+        in_category = {case.dialect for case in CASES if case.category == category}
+        assert len(in_category) >= 4, f"{category} covers only {sorted(in_category, key=str)}"
+
+
+def test_reads_and_writes_are_sorted_and_unique() -> None:
+    lineage = extract_lineage(
+        "INSERT INTO z SELECT * FROM b; INSERT INTO a SELECT * FROM b JOIN c ON b.id = c.id",
+        "postgres",
+    )
+    assert lineage.reads == ["b", "c"]
+    assert lineage.writes == ["a", "z"]
+
+
+def test_unknown_dialect_is_an_invalid_argument() -> None:
+    with pytest.raises(InvalidArgument, match="Unknown SQL dialect"):
+        extract_lineage("SELECT 1", "klingon")
+
+
+def test_postgresql_is_an_alias_and_dialect_is_reported() -> None:
+    assert extract_lineage("SELECT 1", "PostgreSQL").dialect == "postgres"
+    assert extract_lineage("SELECT 1").dialect is None
+
+
+def test_invalid_default_schema_is_refused() -> None:
+    with pytest.raises(InvalidArgument):
+        extract_lineage("SELECT 1", "postgres", default_schema="a.b")
+
+
+def test_non_string_sql_is_refused() -> None:
+    with pytest.raises(InvalidArgument):
+        extract_lineage(b"SELECT 1", "postgres")  # type: ignore[arg-type]
+
+
+def test_supported_dialects_include_the_required_ones() -> None:
+    assert set(REQUIRED_DIALECTS) <= set(SUPPORTED_DIALECTS)
+
+
+def test_empty_and_whitespace_sql_give_an_empty_result() -> None:
+    for text in ("", "   \n\t", ";;;", "-- just a comment"):
+        lineage = extract_lineage(text, "postgres")
+        assert (lineage.reads, lineage.writes, lineage.columns) == ([], [], [])
+
+
+def test_garbage_returns_warnings_not_exceptions() -> None:
+    lineage = extract_lineage("this is not SQL at all )(", "snowflake")
+    assert lineage.warnings
+    assert lineage.reads == [] and lineage.writes == []
+
+
+def test_warning_names_the_statement_and_line() -> None:
+    sql = "INSERT INTO a SELECT * FROM b;\n\nINSERT INTO c SELEC x FROM d;"
+    lineage = extract_lineage(sql, "postgres")
+    assert any("statement 2 (line 3)" in w for w in lineage.warnings), lineage.warnings
+    assert lineage.writes == ["a", "c"]
+
+
+def test_ambiguous_column_warns_and_schema_resolves_it() -> None:
+    sql = "INSERT INTO t SELECT amount FROM orders o JOIN customers c ON c.id = o.customer_id"
+    lineage = extract_lineage(sql, "postgres")
+    assert any("ambiguous" in w and "'amount'" in w for w in lineage.warnings)
+    assert lineage.columns == []
+    resolved = extract_lineage(
+        sql, "postgres", schema={"orders": ["id", "customer_id", "amount"], "customers": ["id"]}
+    )
+    assert column_set(resolved) == {("t.amount", ("orders.amount",))}
+    assert not resolved.warnings
+
+
+def test_schema_keys_match_partly_qualified_names() -> None:
+    lineage = extract_lineage(
+        "INSERT INTO mart.t SELECT * FROM raw.orders", "snowflake", schema={"ORDERS": ["ID"]}
+    )
+    assert column_set(lineage) == {("mart.t.id", ("raw.orders.id",))}
+
+
+def test_mappings_merge_across_statements() -> None:
+    lineage = extract_lineage(
+        "INSERT INTO t (a) SELECT x FROM s1; INSERT INTO t (a) SELECT SUM(y) FROM s2",
+        "duckdb",
+    )
+    [mapping] = lineage.columns
+    assert mapping.target == "t.a"
+    assert mapping.sources == ["s1.x", "s2.y"]
+    assert mapping.transformation == "aggregate"
+
+
+def test_json_shape_is_camel_case_ready() -> None:
+    document = extract_lineage("INSERT INTO t SELECT a FROM s", "postgres").to_json()
+    assert document["reads"] == ["s"]
+    assert document["columns"] == [
+        {"target": "t.a", "sources": ["s.a"], "transformation": "identity"}
+    ]
+
+
+def test_deeply_nested_sql_does_not_raise() -> None:
+    sql = "SELECT " + "(" * 3000 + "1" + ")" * 3000
+    lineage = extract_lineage(sql, "postgres")
+    assert isinstance(lineage, SqlLineage)
+
+
+def test_many_statements_keep_their_order_for_temporary_tables() -> None:
+    script = ";\n".join(
+        [
+            "CREATE TEMP TABLE t1 AS SELECT id FROM src",
+            *[f"CREATE TEMP TABLE t{i + 1} AS SELECT id FROM t{i}" for i in range(1, 40)],
+            "INSERT INTO dst SELECT id FROM t40",
+        ]
+    )
+    lineage = extract_lineage(script, "postgres")
+    assert lineage.reads == ["src"]
+    assert lineage.writes == ["dst"]
+    assert column_set(lineage) == {("dst.id", ("src.id",))}
+
+
+def test_split_statements_follows_the_tokeniser() -> None:
+    script = "SELECT ';' AS a; -- x; y\nINSERT INTO t SELECT 1;\n\n;"
+    assert split_statements(script, "postgres") == ["SELECT ';' AS a", "INSERT INTO t SELECT 1"]
+    assert split_statements("SELECT 1\nGO\nSELECT 2\nGO", "tsql") == ["SELECT 1", "SELECT 2"]
