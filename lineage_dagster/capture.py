@@ -75,6 +75,8 @@ def _step_graph(instance: dg.DagsterInstance, run: dg.DagsterRun) -> dict[str, s
     for step in plan.steps:
         upstream = graph.setdefault(_base(step.key), set())
         for step_input in step.inputs:
+            if step_input.dagster_type_key == "Nothing":
+                continue  # an ordering dependency: no data, so no lineage, flows through it
             for handle in step_input.upstream_output_handles:
                 upstream.add(_base(handle.step_key))
     return graph

@@ -1,6 +1,5 @@
 """Lineage maintenance as ordinary Dagster jobs: scheduled, logged, retried, plotted."""
 
-
 import re
 import time
 from typing import Any
@@ -8,7 +7,7 @@ from typing import Any
 import dagster as dg
 from pydantic import BaseModel, Field
 
-from lineage_core import LineageError, NotFound, TableProfile
+from lineage_core import LineageError, NotFound, TableProfile, parse_name
 from lineage_core.profiling import Connection, profile_table, resolve_connection
 from lineage_dagster.metadata import LineageTranslator, tables_in_context
 from lineage_dagster.resources import LineageResource
@@ -173,7 +172,8 @@ def _select_tables(store, config: ProfileTablesConfig) -> list[str]:
 def _connection_for(table: str, asset_connection: str | None, config, connections) -> Connection:
     if asset_connection and asset_connection in connections:
         return resolve_connection(asset_connection, connections)
-    database = table.split(".")[0] if table.count(".") == 2 else None
+    parts = parse_name(table).parts
+    database = parts[0] if len(parts) >= 2 else None
     if database and database in connections:
         return resolve_connection(database, connections)
     if config.connection:
@@ -181,7 +181,7 @@ def _connection_for(table: str, asset_connection: str | None, config, connection
     known = ", ".join(sorted(connections)) or "none configured"
     raise NotFound(
         f"No connection for {table}: set `connection` in the run config, record one on the "
-        f"asset, or name a connection after its database (known connections: {known})"
+        f"asset, or name a connection after its first part (known connections: {known})"
     )
 
 

@@ -84,27 +84,29 @@ def _location(context: dg.SensorEvaluationContext, configured: str | None) -> st
 def capture_run(
     store: LineageStore, lineage: RunLineage, report: TickReport, log
 ) -> None:  # fmt: skip
-    """Write one run's lineage; raises ``StoreError`` (and writes nothing more) on an outage."""
-    result = store.record_edges(lineage.edges) if lineage.edges else None
+    """Write one run's lineage in one transaction; raises ``StoreError`` (and writes nothing of
+    the run) on an outage."""
     retired = 0
-    if lineage.status == dg.DagsterRunStatus.SUCCESS.value and lineage.written:
-        retired = store.retire_unconfirmed_edges(
+    with store.transaction():
+        result = store.record_edges(lineage.edges) if lineage.edges else None
+        if lineage.status == dg.DagsterRunStatus.SUCCESS.value and lineage.written:
+            retired = store.retire_unconfirmed_edges(
+                job=lineage.job,
+                code_location=lineage.code_location,
+                writes=lineage.written,
+                as_of=lineage.completed_at,
+            )
+        store.record_execution(
+            run_id=lineage.run_id,
             job=lineage.job,
             code_location=lineage.code_location,
-            writes=lineage.written,
-            as_of=lineage.completed_at,
+            status=lineage.status,
+            assets_discovered=len(lineage.assets),
+            edges_created=result.edges_created if result else 0,
+            errors=lineage.errors,
+            started_at=lineage.started_at,
+            completed_at=lineage.completed_at,
         )
-    store.record_execution(
-        run_id=lineage.run_id,
-        job=lineage.job,
-        code_location=lineage.code_location,
-        status=lineage.status,
-        assets_discovered=len(lineage.assets),
-        edges_created=result.edges_created if result else 0,
-        errors=lineage.errors,
-        started_at=lineage.started_at,
-        completed_at=lineage.completed_at,
-    )
     report.runs_captured += 1
     report.edges_seen += len(lineage.edges)
     report.edges_created += result.edges_created if result else 0

@@ -1,0 +1,160 @@
+"""A real dbt project, built through dagster-dbt, captured by the lineage sensor.
+
+dagster-dbt puts table names (``dagster/table_name``) and dependencies on the asset
+definitions only, not in the run's events; the capture sensor reads them from the code
+location's definitions. The expected edges are read from dbt's own manifest.
+
+The project (``dbt_project/``: three seeds, three staging views, three mart tables) is parsed
+and built once per module, into a temporary directory; no network is needed.
+"""
+
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pytest
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+from lineage_core import normalise_name, open_store
+from lineage_dagster import LineageResource, build_lineage_capture_sensor
+
+PROJECT_DIR = Path(__file__).parent / "dbt_project"
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")  # the venv's, on PATH or not
+RAW, STAGING, MARTS = "warehouse.main_raw", "warehouse.main_staging", "warehouse.main_marts"
+
+
+@dataclass
+class DbtBuild:
+    instance: dg.DagsterInstance
+    assets: dg.AssetsDefinition
+    dbt: DbtCliResource
+    manifest: dict[str, Any]
+    run: dg.ExecuteInProcessResult
+
+    def definitions(self, store_url: str) -> dg.Definitions:
+        return dg.Definitions(
+            assets=[self.assets],
+            sensors=[build_lineage_capture_sensor()],
+            resources={"lineage": LineageResource(database_url=store_url), "dbt": self.dbt},
+        )
+
+
+@pytest.fixture(name="dbt_build", scope="module")
+def fixture_dbt_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtBuild]:
+    """``dbt parse``, then ``dbt build`` of every model through ``@dbt_assets``, once."""
+    tmp = tmp_path_factory.mktemp("dbt")
+    with pytest.MonkeyPatch.context() as env, dg.instance_for_test() as instance:
+        env.setenv("DBT_DUCKDB_PATH", str(tmp / "warehouse.duckdb"))
+        env.setenv("DBT_TARGET_PATH", str(tmp / "target"))  # invocations' artifacts
+        project = DbtProject(PROJECT_DIR, target_path=tmp / "target")
+        dbt = DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE)
+        dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+
+        @dbt_assets(manifest=project.manifest_path)
+        def shop_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+            yield from dbt.cli(["build"], context=context).stream().fetch_column_metadata()
+
+        run = dg.materialize([shop_dbt], instance=instance, resources={"dbt": dbt})
+        assert run.success
+        manifest = json.loads(project.manifest_path.read_text())
+        yield DbtBuild(instance, shop_dbt, dbt, manifest, run)
+
+
+def _capture(dbt_build: DbtBuild, store_url: str) -> dg.SensorResult:
+    defs = dbt_build.definitions(store_url)
+    context = dg.build_sensor_context(
+        instance=dbt_build.instance, definitions=defs, resources=defs.resources
+    )
+    return defs.resolve_sensor_def("lineage_capture_sensor")(context)
+
+
+def _relation(node: dict[str, Any]) -> str:
+    """A dbt node's table, named as dagster-dbt names it (``database.schema.alias``)."""
+    name = normalise_name(f"{node['database']}.{node['schema']}.{node['alias']}")
+    assert name == normalise_name(node["relation_name"])  # dbt's own quoted name agrees
+    return name
+
+
+def _manifest_edges(manifest: dict[str, Any]) -> set[tuple[str, str]]:
+    nodes = manifest["nodes"]
+    return {
+        (_relation(nodes[parent]), _relation(node))
+        for node in nodes.values()
+        if node["resource_type"] == "model"
+        for parent in node["depends_on"]["nodes"]
+    }
+
+
+def test_table_names_live_on_the_definitions_not_in_the_events(dbt_build):
+    """The premise of the test: the sensor must read the definitions to name tables."""
+    events = dbt_build.run.get_asset_materialization_events()
+    assert len(events) == 9
+    assert all("dagster/table_name" not in e.materialization.metadata for e in events)
+    spec_tables = {spec.metadata["dagster/table_name"] for spec in dbt_build.assets.specs}
+    assert f"{MARTS}.customers" in spec_tables
+
+
+def test_dbt_build_yields_exactly_the_manifest_edges(dbt_build, store_url):
+    result = _capture(dbt_build, store_url)
+
+    expected = _manifest_edges(dbt_build.manifest)
+    assert len(expected) == 8  # seeds -> staging -> marts, with two joins
+    with open_store(store_url) as store:
+        edges = store.edges()
+        assert {(e.source, e.target) for e in edges} == expected
+        assert {(e.job, e.op) for e in edges} == {("__ephemeral_asset_job__", "shop_dbt")}
+        [execution] = store.executions()
+        assert execution["errors"] == [] and execution["assets_discovered"] == 9
+        downstream = store.downstream(f"{RAW}.raw_payments")
+        assert {(n.qualified_name, n.depth) for n in downstream.nodes if n.depth} == {
+            (f"{STAGING}.stg_payments", 1), (f"{MARTS}.orders", 2),
+            (f"{MARTS}.customers", 3), (f"{MARTS}.country_revenue", 4),
+        }  # fmt: skip
+    assert "Captured lineage of 1 run(s): 8 edge(s), 8 new" in result.skip_reason.skip_message
+
+
+def test_dbt_column_lineage_is_captured_on_the_edges(dbt_build, store_url):
+    _capture(dbt_build, store_url)
+    with open_store(store_url) as store:
+        columns = {
+            (e.source, e.target): {(c.source, c.target) for c in e.columns} for e in store.edges()
+        }
+
+    # Every mapping dagster-dbt emitted (dagster/column_lineage) is on the matching edge.
+    table_of = {
+        spec.key: normalise_name(spec.metadata["dagster/table_name"])
+        for spec in dbt_build.assets.specs
+    }
+    emitted: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for event in dbt_build.run.get_asset_materialization_events():
+        lineage = event.materialization.metadata.get("dagster/column_lineage")
+        if lineage is None:
+            continue
+        for column, deps in lineage.value.deps_by_column.items():
+            for dep in deps:
+                edge = (table_of[dep.asset_key], table_of[event.asset_key])
+                emitted.setdefault(edge, set()).add((dep.column_name, column))
+    assert set(emitted) == set(columns)  # every model edge carries column lineage
+    assert columns == emitted
+
+    # And these are the mappings one reads off the models' SQL.
+    assert columns[(f"{RAW}.raw_payments", f"{STAGING}.stg_payments")] == {
+        ("id", "payment_id"), ("order_id", "order_id"),
+        ("payment_method", "payment_method"), ("amount_cents", "amount"),
+    }  # fmt: skip
+    assert columns[(f"{STAGING}.stg_payments", f"{MARTS}.orders")] == {("amount", "amount")}
+    assert columns[(f"{STAGING}.stg_customers", f"{MARTS}.customers")] == {
+        ("customer_id", "customer_id"), ("first_name", "full_name"),
+        ("last_name", "full_name"), ("country_code", "country_code"),
+    }  # fmt: skip
+    assert columns[(f"{MARTS}.orders", f"{MARTS}.customers")] == {
+        ("order_id", "number_of_orders"), ("amount", "lifetime_value"),
+    }  # fmt: skip
+    assert columns[(f"{MARTS}.customers", f"{MARTS}.country_revenue")] == {
+        ("country_code", "country_code"), ("customer_id", "customers"),
+        ("lifetime_value", "revenue"),
+    }  # fmt: skip
