@@ -25,6 +25,7 @@ from lineage_dagster.schedules import (
     build_refresh_impact_cache_schedule,
 )
 from lineage_dagster.sensors import CaptureCursor, build_lineage_capture_sensor
+from lineage_dagster.specs import build_lineage_asset_specs
 
 __all__ = [
     "COLUMNS",
@@ -40,6 +41,7 @@ __all__ = [
     "build_impact_alert_sensor",
     "build_impact_checks",
     "build_lineage_alert_job",
+    "build_lineage_asset_specs",
     "build_lineage_capture_sensor",
     "build_profile_tables_job",
     "build_profile_tables_schedule",

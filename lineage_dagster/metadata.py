@@ -17,13 +17,14 @@ observation:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
 
-from lineage_core import ColumnMapping, InvalidName, normalise_name
+from lineage_core import ColumnMapping, InvalidName, normalise_name, parse_name
 from lineage_core.sql_lineage import extract_lineage
 
 READS = "lineage/reads"
@@ -50,10 +51,23 @@ class LineageTranslator:
             return table
         return ".".join(asset_key.path[-3:])
 
+    def get_asset_key(self, table: str) -> dg.AssetKey:
+        """The key of the external asset that stands for a table only lineage knows of."""
+        return dg.AssetKey([_key_part(part) for part in parse_name(table).parts])
+
+    def get_group_name(self, table: str) -> str | None:
+        """The asset group of such a table: its first name part (database or schema)."""
+        parts = parse_name(table).parts
+        return _key_part(parts[0]) if len(parts) > 1 else None
+
     def get_dialect(self, asset_key: dg.AssetKey, metadata: Mapping[str, Any]) -> str | None:
         """The SQL dialect of the asset's table names (affects identifier case)."""
         dialect = _raw(metadata.get(DIALECT))
         return dialect if isinstance(dialect, str) else None
+
+
+def _key_part(part: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", part) or "_"
 
 
 def _raw(value: Any) -> Any:
