@@ -138,6 +138,15 @@ class ProfileTablesConfig(dg.Config):
     max_tables: int = Field(default=500, description="Refuse selections larger than this.")
 
 
+class ProfileTask(BaseModel):
+    """One table to profile, with the run's settings, as handed to its own step."""
+
+    table: str
+    connection: str | None = None
+    exact: bool = False
+    timeout_seconds: float = 300.0
+
+
 class ProfileOutcome(BaseModel):
     table: str
     profile_id: int | None = None
@@ -169,15 +178,17 @@ def _select_tables(store, config: ProfileTablesConfig) -> list[str]:
     return [asset.qualified_name for asset in found]
 
 
-def _connection_for(table: str, asset_connection: str | None, config, connections) -> Connection:
+def _connection_for(
+    table: str, asset_connection: str | None, fallback: str | None, connections
+) -> Connection:
     if asset_connection and asset_connection in connections:
         return resolve_connection(asset_connection, connections)
     parts = parse_name(table).parts
     database = parts[0] if len(parts) >= 2 else None
     if database and database in connections:
         return resolve_connection(database, connections)
-    if config.connection:
-        return resolve_connection(config.connection, connections)
+    if fallback:
+        return resolve_connection(fallback, connections)
     known = ", ".join(sorted(connections)) or "none configured"
     raise NotFound(
         f"No connection for {table}: set `connection` in the run config, record one on the "
@@ -248,7 +259,7 @@ def build_profile_tables_job(
     """
     translator = translator or LineageTranslator()
 
-    @dg.op(name=f"{name}_select", out=dg.DynamicOut(str))
+    @dg.op(name=f"{name}_select", out=dg.DynamicOut(ProfileTask))
     def select_tables(
         context: dg.OpExecutionContext, config: ProfileTablesConfig, lineage: LineageResource
     ):
@@ -262,15 +273,19 @@ def build_profile_tables_job(
         context.log.info(f"Profiling {len(tables)} table(s): {', '.join(tables[:20])}")
         seen: set[str] = set()
         for table in tables:
-            yield dg.DynamicOutput(table, mapping_key=_mapping_key(table, seen))
+            task = ProfileTask(
+                table=table,
+                connection=config.connection,
+                exact=config.exact,
+                timeout_seconds=config.timeout_seconds,
+            )
+            yield dg.DynamicOutput(task, mapping_key=_mapping_key(table, seen))
 
     @dg.op(name=f"{name}_profile")
     def profile_one(
-        context: dg.OpExecutionContext,
-        config: ProfileTablesConfig,
-        lineage: LineageResource,
-        table: str,
+        context: dg.OpExecutionContext, lineage: LineageResource, task: ProfileTask
     ) -> ProfileOutcome:
+        table = task.table
         try:
             with lineage.get_store() as store:
                 try:
@@ -278,10 +293,10 @@ def build_profile_tables_job(
                 except LineageError:
                     asset_connection = None
                 connection = _connection_for(
-                    table, asset_connection, config, lineage.get_connections()
+                    table, asset_connection, task.connection, lineage.get_connections()
                 )
                 profile = profile_table(
-                    table, connection, exact=config.exact, timeout_seconds=config.timeout_seconds
+                    table, connection, exact=task.exact, timeout_seconds=task.timeout_seconds
                 )
                 stored = store.add_profile(profile)
         except LineageError as exc:
