@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from lineage_core.models import LineageGraph
+from lineage_core.models import GraphEdge, LineageGraph
 
 FORMATS = ("json", "mermaid", "dot")
 
@@ -26,6 +26,14 @@ def _labels(graph: LineageGraph) -> dict[str, str]:
     return labels
 
 
+def _unique_edges(graph: LineageGraph) -> list[GraphEdge]:
+    """One arrow per (source, target, job, op): code locations do not change the drawing."""
+    unique: dict[tuple, GraphEdge] = {}
+    for edge in graph.edges:
+        unique.setdefault((edge.source, edge.target, edge.workflow_id, edge.op), edge)
+    return list(unique.values())
+
+
 def _edge_label(workflow: str | None, op: str | None) -> str:
     return "/".join(part for part in (workflow, op) if part)
 
@@ -37,12 +45,7 @@ def to_mermaid(graph: LineageGraph) -> str:
         text = re.sub(r'["\n]', "'", label)
         shape = f'(["{text}"])' if asset_id == graph.root_asset_id else f'["{text}"]'
         lines.append(f"    a{asset_id}{shape}")
-    seen = set()
-    for edge in graph.edges:
-        key = (edge.source, edge.target, edge.workflow_id, edge.op)
-        if key in seen:
-            continue
-        seen.add(key)
+    for edge in _unique_edges(graph):
         label = re.sub(r'[|"\n]', "'", _edge_label(edge.workflow_id, edge.op))
         arrow = f" -->|{label}| " if label else " --> "
         lines.append(f"    a{edge.source}{arrow}a{edge.target}")
@@ -62,12 +65,7 @@ def to_dot(graph: LineageGraph) -> str:
     for asset_id, label in sorted(labels.items(), key=lambda item: item[1]):
         style = ", style=bold" if asset_id == graph.root_asset_id else ""
         lines.append(f"  {_dot_quote(label)} [shape=box{style}];")
-    seen = set()
-    for edge in graph.edges:
-        key = (edge.source, edge.target, edge.workflow_id, edge.op)
-        if key in seen:
-            continue
-        seen.add(key)
+    for edge in _unique_edges(graph):
         label = _edge_label(edge.workflow_id, edge.op)
         attrs = f" [label={_dot_quote(label)}]" if label else ""
         lines.append(

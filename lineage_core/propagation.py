@@ -112,23 +112,11 @@ def propagate(steps: Sequence[StepLineage]) -> list[DerivedEdge]:
             kind = "transform"
         else:
             kind = "load"
-        for target in sorted(step.writes):
-            for source in sorted(sources):
-                if source != target:
-                    edges.setdefault(
-                        (source, target, step.key),
-                        DerivedEdge(
-                            source, target, step.key, kind, step.sql,
-                            _edge_columns(step.columns, source, target),
-                        ),
-                    )  # fmt: skip
-        for source, target, kind in step.explicit:
-            if source != target:
-                edges.setdefault(
-                    (source, target, step.key),
-                    DerivedEdge(
-                        source, target, step.key, kind, step.sql,
-                        _edge_columns(step.columns, source, target),
-                    ),
-                )  # fmt: skip
+        pairs = [(s, t, kind) for t in sorted(step.writes) for s in sorted(sources)]
+        for source, target, how in [*pairs, *step.explicit]:
+            if source != target and (source, target, step.key) not in edges:
+                columns = _edge_columns(step.columns, source, target)
+                edges[(source, target, step.key)] = DerivedEdge(
+                    source, target, step.key, how, step.sql, columns
+                )
     return list(edges.values())

@@ -15,7 +15,7 @@ from typing import Any
 import dagster as dg
 
 from lineage_core import AssetNotFound, ImpactAnalysis, LineageError, normalise_name
-from lineage_dagster.metadata import LineageTranslator
+from lineage_dagster.metadata import LineageTranslator, markdown_table
 from lineage_dagster.resources import LineageResource
 
 AssetLike = dg.AssetsDefinition | dg.AssetSpec | dg.AssetKey | str
@@ -38,12 +38,6 @@ def _table(key: dg.AssetKey, metadata: dict[str, Any], translator: LineageTransl
     return normalise_name(table, translator.get_dialect(key, metadata)) if table else None
 
 
-def _markdown(headers: list[str], rows: list[tuple]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def impact_metadata(impact: ImpactAnalysis) -> dict[str, Any]:
     """An impact analysis as check (or alert) metadata the Dagster UI renders."""
     jobs = [
@@ -58,12 +52,12 @@ def impact_metadata(impact: ImpactAnalysis) -> dict[str, Any]:
             {str(depth): count for depth, count in sorted(impact.counts_by_depth.items())}
         ),
         "lineage/top_impacted": dg.MetadataValue.md(
-            _markdown(
+            markdown_table(
                 ["depth", "asset"], [(n.depth, n.qualified_name) for n in impact.downstream_assets]
             )
         ),
         "lineage/affected_jobs": dg.MetadataValue.md(
-            _markdown(["job", "code location", "ops"], jobs)
+            markdown_table(["job", "code location", "ops"], jobs)
         ),
         "lineage/code_locations": dg.MetadataValue.json(impact.code_locations),
         "lineage/from_cache": dg.MetadataValue.bool(impact.cached),

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from lineage_core import LineageError, NotFound, TableProfile, parse_name
 from lineage_core.profiling import Connection, profile_table, resolve_connection
-from lineage_dagster.metadata import LineageTranslator, tables_in_context
+from lineage_dagster.metadata import LineageTranslator, markdown_table, tables_in_context
 from lineage_dagster.resources import LineageResource
 
 REFRESH_JOB = "lineage_refresh_impact_cache"
@@ -26,12 +26,6 @@ class RefreshImpactCacheConfig(dg.Config):
         default=True,
         description="Emit each table asset's impact counts as an observation (plotted in the UI).",
     )
-
-
-def _markdown_table(headers: list[str], rows: list[tuple]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def build_refresh_impact_cache_job(
@@ -77,7 +71,7 @@ def build_refresh_impact_cache_job(
                 "seconds": round(time.monotonic() - started, 3),
                 "assets_observed": observed,
                 "largest_impacts": dg.MetadataValue.md(
-                    _markdown_table(["asset", "downstream assets", "jobs"], top)
+                    markdown_table(["asset", "downstream assets", "jobs"], top)
                 ),
             },
         )
@@ -329,7 +323,7 @@ def build_profile_tables_job(
             "tables_profiled": len(outcomes) - len(failed),
             "tables_failed": len(failed),
             "summary": dg.MetadataValue.md(
-                _markdown_table(["table", "rows", "schema drift", "error"], sorted(rows))
+                markdown_table(["table", "rows", "schema drift", "error"], sorted(rows))
             ),
         }
         if failed:

@@ -66,6 +66,13 @@ class LineageTranslator:
         return dialect if isinstance(dialect, str) else None
 
 
+def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A Markdown table, the form Dagster renders in run and check metadata."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def _key_part(part: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", part) or "_"
 
