@@ -222,7 +222,12 @@ def build_lineage_alert_job(*, name: str = ALERT_JOB) -> dg.JobDefinition:
             },
         )
 
-    @dg.job(name=name, description="Shows one lineage impact alert.", tags={"lineage": "alert"})
+    @dg.job(
+        name=name,
+        description="Shows one lineage impact alert.",
+        tags={"lineage": "alert"},
+        executor_def=dg.in_process_executor,  # one op: no step subprocess per alert
+    )
     def alert_job() -> None:
         report_alert()
 

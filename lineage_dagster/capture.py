@@ -67,11 +67,27 @@ def _records(instance: dg.DagsterInstance, run_id: str) -> Iterator[dg.EventLogR
         cursor = page.cursor
 
 
+# Step graphs by execution plan snapshot id: the id is a hash of the plan, so runs of one job
+# version share it and a graph read once holds for all of them.
+_STEP_GRAPHS: dict[str, dict[str, set[str]]] = {}
+_STEP_GRAPHS_KEPT = 256
+
+
 def _step_graph(instance: dg.DagsterInstance, run: dg.DagsterRun) -> dict[str, set[str]]:
+    snapshot_id = run.execution_plan_snapshot_id
+    if not snapshot_id:
+        return {}
+    graph = _STEP_GRAPHS.get(snapshot_id)
+    if graph is None:
+        graph = _plan_graph(instance.get_execution_plan_snapshot(snapshot_id))
+        if len(_STEP_GRAPHS) >= _STEP_GRAPHS_KEPT:
+            _STEP_GRAPHS.pop(next(iter(_STEP_GRAPHS)), None)
+        _STEP_GRAPHS[snapshot_id] = graph
+    return graph
+
+
+def _plan_graph(plan) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
-    if not run.execution_plan_snapshot_id:
-        return graph
-    plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
     for step in plan.steps:
         upstream = graph.setdefault(_base(step.key), set())
         for step_input in step.inputs:
@@ -93,8 +109,13 @@ def read_run(
     repository_def: dg.RepositoryDefinition | None,
     translator: LineageTranslator,
     code_location: str | None,
+    table_of: Mapping[dg.AssetKey, str | None] | None = None,
 ) -> RunLineage:
-    """The lineage of one finished run; bad metadata is reported in ``errors``, never raised."""
+    """The lineage of one finished run; bad metadata is reported in ``errors``, never raised.
+
+    ``table_of`` (``tables_of_assets`` of the code location) can be computed once and shared
+    by many runs; by default it is computed here.
+    """
     run = run_record.dagster_run
     result = RunLineage(
         run_id=run.run_id,
@@ -105,7 +126,8 @@ def read_run(
         completed_at=_timestamp(run_record.end_time) or run_record.update_timestamp,
     )
     graph = _step_graph(instance, run)
-    table_of = tables_of_assets(repository_def, translator) if repository_def else {}
+    if table_of is None:
+        table_of = tables_of_assets(repository_def, translator) if repository_def else {}
     asset_graph = repository_def.asset_graph if repository_def else None
     steps: dict[str, StepLineage] = {
         key: StepLineage(key=key, upstream=sorted(upstream), succeeded=False)

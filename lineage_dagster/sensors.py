@@ -3,7 +3,9 @@
 The capture sensor keeps one cursor per run outcome (success, failure, cancellation), each a
 storage id in the event log, so no outcome's backlog hides another's and no run is skipped.
 A run's cursor moves only after the store committed that run; the store's upserts are keyed
-by run id, so a run seen twice (after a crash or an outage) changes nothing.
+by run id, so a run seen twice (after a crash or an outage) changes nothing. Runs are written
+in groups, one transaction (one disk flush) per group; when a group fails, its runs are
+retried one by one, so the cursor still stops exactly after the last committed run.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pydantic import BaseModel
 from lineage_core import Edition, StoreError
 from lineage_core.store import LineageStore
 from lineage_dagster.capture import RunLineage, read_run
-from lineage_dagster.metadata import LineageTranslator
+from lineage_dagster.metadata import LineageTranslator, tables_of_assets
 from lineage_dagster.resources import LineageResource
 
 ET = dg.DagsterEventType
@@ -26,6 +28,7 @@ FINISHED = {
     "failure": ET.RUN_FAILURE,
     "canceled": ET.RUN_CANCELED,
 }
+GROUP_SIZE = 25  # runs committed in one transaction
 
 
 class CaptureCursor(BaseModel):
@@ -51,6 +54,13 @@ class TickReport:
     runs_with_errors: int = 0
     more_pending: bool = False
     problems: list[str] = field(default_factory=list)
+
+    def add(self, other: TickReport) -> None:
+        self.runs_captured += other.runs_captured
+        self.edges_created += other.edges_created
+        self.edges_seen += other.edges_seen
+        self.edges_retired += other.edges_retired
+        self.runs_with_errors += other.runs_with_errors
 
     def summary(self) -> str:
         text = (
@@ -81,11 +91,9 @@ def _location(context: dg.SensorEvaluationContext, configured: str | None) -> st
     return origin.location_name if origin is not None else None
 
 
-def capture_run(
-    store: LineageStore, lineage: RunLineage, report: TickReport, log
-) -> None:  # fmt: skip
-    """Write one run's lineage in one transaction; raises ``StoreError`` (and writes nothing of
-    the run) on an outage."""
+def capture_run(store: LineageStore, lineage: RunLineage, report: TickReport) -> None:
+    """Write one run's lineage in one transaction (or the caller's); raises ``StoreError``
+    (and writes nothing of the run) on an outage."""
     retired = 0
     with store.transaction():
         result = store.record_edges(lineage.edges) if lineage.edges else None
@@ -111,9 +119,36 @@ def capture_run(
     report.edges_seen += len(lineage.edges)
     report.edges_created += result.edges_created if result else 0
     report.edges_retired += retired
-    if lineage.errors:
-        report.runs_with_errors += 1
-        for problem in lineage.errors[:20]:
+    report.runs_with_errors += 1 if lineage.errors else 0
+
+
+Pending = tuple[str, int, RunLineage | None]  # (outcome, storage id, lineage or not ours)
+
+
+def _commit(
+    store: LineageStore, group: list[Pending], cursor: CaptureCursor, report: TickReport, log
+) -> None:
+    """Write a group of runs in one transaction, then move the cursor past them; on a store
+    error, retry them one by one so that the runs before the failing one are kept."""
+    if not group:
+        return
+    written = TickReport()
+    try:
+        with store.transaction():
+            for _, _, lineage in group:
+                if lineage is not None:
+                    capture_run(store, lineage, written)
+    except StoreError:
+        if len(group) == 1:
+            raise
+        for one in group:
+            _commit(store, [one], cursor, report, log)
+        return
+    report.add(written)
+    for outcome, storage_id, lineage in group:
+        cursor.after[outcome] = storage_id
+        report.runs_seen += 1
+        for problem in lineage.errors[:20] if lineage else ():
             log.warning(f"run {lineage.run_id} ({lineage.job}): {problem}")
 
 
@@ -184,18 +219,25 @@ def _capture_tick(
                 pending += [(record.storage_id, outcome, record.run_id) for record in page.records]
                 report.more_pending |= len(page.records) >= max_runs
             pending.sort()
-            for storage_id, outcome, run_id in pending:
-                if report.runs_seen >= max_runs or time.monotonic() > deadline:
+            table_of = _tables(context, translator) if pending else None
+            group: list[Pending] = []
+            for seen, (storage_id, outcome, run_id) in enumerate(pending):
+                if seen >= max_runs or time.monotonic() > deadline:
                     report.more_pending = True
                     break
                 run_record = instance.get_run_record_by_id(run_id)
+                run_lineage = None
                 if run_record is not None and _owned(
                     run_record.dagster_run, location, context.repository_def
                 ):
-                    run_lineage = _read(instance, run_record, context, translator, location)
-                    capture_run(store, run_lineage, report, context.log)
-                cursor.after[outcome] = storage_id
-                report.runs_seen += 1
+                    run_lineage = _read(
+                        instance, run_record, context, translator, location, table_of
+                    )
+                group.append((outcome, storage_id, run_lineage))
+                if len(group) >= GROUP_SIZE:
+                    _commit(store, group, cursor, report, context.log)
+                    group = []
+            _commit(store, group, cursor, report, context.log)
     except StoreError as exc:
         context.log.error(f"Lineage store unavailable, will retry: {exc}")
         return dg.SensorResult(
@@ -206,7 +248,18 @@ def _capture_tick(
     return dg.SensorResult(skip_reason=report.summary(), cursor=cursor.serialize())
 
 
-def _read(instance, run_record, context, translator, location) -> RunLineage:
+def _tables(context: dg.SensorEvaluationContext, translator: LineageTranslator):
+    """The code location's table names, once per tick (``None``: each run tries on its own)."""
+    if context.repository_def is None:
+        return {}
+    try:
+        return tables_of_assets(context.repository_def, translator)
+    except Exception:
+        context.log.exception("Could not name the tables of the code location's assets")
+        return None
+
+
+def _read(instance, run_record, context, translator, location, table_of) -> RunLineage:
     try:
         return read_run(
             instance,
@@ -214,6 +267,7 @@ def _read(instance, run_record, context, translator, location) -> RunLineage:
             repository_def=context.repository_def,
             translator=translator,
             code_location=location,
+            table_of=table_of,
         )
     except Exception as exc:  # a run we cannot read must not stop the others
         run = run_record.dagster_run

@@ -7,7 +7,7 @@ as is and never closed here; a pool made from a URL is ours to close.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -42,12 +42,23 @@ class PostgresSession:
         self._cursor.execute(self._queries[name], params or {})
         return self._cursor.fetchall()
 
+    def copy_rows(self, name: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self._cursor.copy(self._queries[name]) as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def fetch_one(self, name: str, params: Mapping[str, Any] | None = None) -> tuple | None:
         self._cursor.execute(self._queries[name], params or {})
         return self._cursor.fetchone()
 
-    def array(self, values: Iterable[Any]) -> list[Any]:
-        return list(values)
+    def array(self, values: Iterable[Any]) -> list[Any] | str:
+        """A list of ids goes as an array literal: psycopg adapts a list element by element
+        in Python (~1 us each), and a walk's frontier can hold 50,000 ids. The queries cast
+        every array parameter (``::bigint[]``)."""
+        values = list(values)
+        if all(type(value) is int for value in values):
+            return "{" + ",".join(map(str, values)) + "}"
+        return values
 
     def json(self, value: Any) -> Jsonb:
         return Jsonb(value)

@@ -52,6 +52,9 @@ class SqliteSession:
     def fetch_all(self, name: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
         return self._conn.execute(self._queries[name], self._params(params)).fetchall()
 
+    def copy_rows(self, name: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._conn.executemany(self._queries[name], ([_adapt(v) for v in row] for row in rows))
+
     def fetch_one(self, name: str, params: Mapping[str, Any] | None = None) -> tuple | None:
         return self._conn.execute(self._queries[name], self._params(params)).fetchone()
 

@@ -332,21 +332,20 @@ def _every(minutes: int, offset: int, job) -> dg.ScheduleDefinition:
 # location after runs to see new lineage).
 LINEAGE_SPECS = build_lineage_asset_specs(specs=TABLE_SPECS, assets=DEMO_ASSETS)
 
-demo = dg.Definitions(
-    assets=[*LINEAGE_SPECS, *DEMO_ASSETS],
-    asset_checks=[*impact_checks, *schema_checks],
-    jobs=[ingest_raw, build_staging, load_payments, build_marts, warehouse_assets_job],
-    schedules=[
-        _every(30, 0, ingest_raw),
-        _every(30, 2, build_staging),
-        _every(30, 3, load_payments),
-        _every(30, 5, build_marts),
-        _every(30, 7, warehouse_assets_job),
-    ],
-)
-
+# One Definitions object at module scope: Dagster refuses to load a module with two.
 defs = dg.Definitions.merge(
-    demo,
+    dg.Definitions(
+        assets=[*LINEAGE_SPECS, *DEMO_ASSETS],
+        asset_checks=[*impact_checks, *schema_checks],
+        jobs=[ingest_raw, build_staging, load_payments, build_marts, warehouse_assets_job],
+        schedules=[
+            _every(30, 0, ingest_raw),
+            _every(30, 2, build_staging),
+            _every(30, 3, load_payments),
+            _every(30, 5, build_marts),
+            _every(30, 7, warehouse_assets_job),
+        ],
+    ),
     lineage_definitions(
         connections=wh.connections(),
         impact_threshold=3,

@@ -57,8 +57,11 @@ CREATE TABLE lineage_edges (
     UNIQUE (tenant_id, source_id, target_id, job_id, op_name)
 );
 
-CREATE INDEX lineage_edges_by_source ON lineage_edges (tenant_id, source_id) INCLUDE (target_id, job_id, active);
-CREATE INDEX lineage_edges_by_target ON lineage_edges (tenant_id, target_id) INCLUDE (source_id, job_id, active);
+-- Walks read every column of select_out_edges / select_in_edges from these (index-only scans).
+CREATE INDEX lineage_edges_by_source ON lineage_edges (tenant_id, source_id)
+    INCLUDE (target_id, job_id, active, op_name, transformation_type);
+CREATE INDEX lineage_edges_by_target ON lineage_edges (tenant_id, target_id)
+    INCLUDE (source_id, job_id, active, op_name, transformation_type);
 CREATE INDEX lineage_edges_by_job ON lineage_edges (tenant_id, job_id);
 
 -- One row per (edge, run): an edge counts each run once, however often the run is replayed.
@@ -97,7 +100,9 @@ CREATE TABLE lineage_impact_cache (
     upstream_count INTEGER NOT NULL,
     upstream_max_depth INTEGER NOT NULL,
     upstream_depth_counts JSONB NOT NULL,
-    job_contexts JSONB NOT NULL,
+    -- JSON [[job_id, op], ...] kept as TEXT (as on SQLite): read whole, never queried, and a
+    -- full refresh writes ~0.7 GB of it per 100,000 assets; jsonb parsing tripled that write.
+    job_contexts TEXT NOT NULL,
     job_count INTEGER NOT NULL,
     computed_version BIGINT NOT NULL,
     stale_version BIGINT NOT NULL DEFAULT 0,

@@ -68,6 +68,10 @@ LIMIT %(limit)s;
 -- name: select_asset_id
 SELECT id FROM lineage_assets WHERE tenant_id = %(tenant)s AND qualified_name = %(qualified_name)s;
 
+-- name: select_asset_roles_by_names
+SELECT id, qualified_name, is_source, is_target FROM lineage_assets
+WHERE tenant_id = %(tenant)s AND qualified_name = ANY(%(names)s::text[]);
+
 -- name: select_asset_ids_by_names
 SELECT id, qualified_name FROM lineage_assets
 WHERE tenant_id = %(tenant)s AND qualified_name = ANY(%(names)s::text[]);
@@ -90,6 +94,9 @@ SELECT id, code_location, job_name FROM lineage_jobs WHERE tenant_id = %(tenant)
 SELECT id FROM lineage_jobs
 WHERE tenant_id = %(tenant)s AND code_location = %(code_location)s AND job_name = %(job)s;
 
+-- name: analyze_lineage
+ANALYZE lineage_assets, lineage_edges;
+
 -- name: select_edge_keys_by_sources
 SELECT id, source_id, target_id, job_id, op_name, active FROM lineage_edges
 WHERE tenant_id = %(tenant)s AND source_id = ANY(%(ids)s::bigint[]);
@@ -101,6 +108,18 @@ INSERT INTO lineage_edges (
 )
 VALUES (%(tenant)s, %(source_id)s, %(target_id)s, %(job_id)s, %(op)s, %(trigger)s, %(transformation_type)s,
         %(transformation_logic)s, %(columns)s, %(now)s, %(now)s);
+
+-- name: copy_edges
+-- Bulk form of insert_edge (copy_rows), with the new edge's run counts.
+COPY lineage_edges (
+    tenant_id, source_id, target_id, job_id, op_name, trigger_name, transformation_type,
+    transformation_logic, column_mappings, execution_count, last_run_id, last_execution_at,
+    created_at, updated_at
+) FROM STDIN;
+
+-- name: copy_edge_runs
+-- Bulk form of insert_edge_run for edges inserted in the same transaction.
+COPY lineage_edge_runs (edge_id, run_id, executed_at) FROM STDIN;
 
 -- name: update_edge
 UPDATE lineage_edges SET
@@ -114,7 +133,8 @@ UPDATE lineage_edges SET
 WHERE id = %(id)s AND tenant_id = %(tenant)s;
 
 -- name: select_edge_runs
-SELECT edge_id, run_id FROM lineage_edge_runs WHERE edge_id = ANY(%(ids)s::bigint[]);
+SELECT edge_id, run_id FROM lineage_edge_runs
+WHERE edge_id = ANY(%(ids)s::bigint[]) AND run_id = ANY(%(run_ids)s::text[]);
 
 -- name: insert_edge_run
 INSERT INTO lineage_edge_runs (edge_id, run_id, executed_at) VALUES (%(edge_id)s, %(run_id)s, %(executed_at)s)
@@ -142,9 +162,14 @@ SELECT id, source_id, target_id FROM lineage_edges
 WHERE tenant_id = %(tenant)s AND active AND id = ANY(%(ids)s::bigint[]);
 
 -- name: select_active_edges_into
-SELECT id, source_id, target_id, op_name, last_execution_at FROM lineage_edges
-WHERE tenant_id = %(tenant)s AND active AND job_id = %(job_id)s
-  AND target_id = ANY(%(ids)s::bigint[]);
+SELECT e.id, e.source_id, e.target_id, s.qualified_name, t.qualified_name, e.op_name,
+       e.last_execution_at
+FROM lineage_assets t
+JOIN lineage_edges e ON e.tenant_id = t.tenant_id AND e.target_id = t.id AND e.active
+JOIN lineage_jobs j ON j.id = e.job_id
+JOIN lineage_assets s ON s.id = e.source_id
+WHERE t.tenant_id = %(tenant)s AND t.qualified_name = ANY(%(names)s::text[])
+  AND j.code_location = %(code_location)s AND j.job_name = %(job)s;
 
 -- name: retire_edges
 UPDATE lineage_edges SET active = FALSE, retired_at = %(now)s, updated_at = %(now)s
@@ -163,6 +188,27 @@ WHERE e.tenant_id = %(tenant)s
   AND (%(include_retired)s::boolean OR e.active)
 ORDER BY s.qualified_name, t.qualified_name, j.job_name, e.op_name
 LIMIT %(limit)s;
+
+-- name: select_reach_downstream
+-- Every (asset, depth) within max_depth, each once (UNION): small walks in one round trip.
+WITH RECURSIVE reach(id, depth) AS (
+    SELECT %(root)s::bigint, 0
+    UNION
+    SELECT e.target_id, r.depth + 1 FROM reach r
+    JOIN lineage_edges e ON e.tenant_id = %(tenant)s AND e.source_id = r.id AND e.active
+    WHERE r.depth < %(max_depth)s
+)
+SELECT id, depth FROM reach LIMIT %(limit)s;
+
+-- name: select_reach_upstream
+WITH RECURSIVE reach(id, depth) AS (
+    SELECT %(root)s::bigint, 0
+    UNION
+    SELECT e.source_id, r.depth + 1 FROM reach r
+    JOIN lineage_edges e ON e.tenant_id = %(tenant)s AND e.target_id = r.id AND e.active
+    WHERE r.depth < %(max_depth)s
+)
+SELECT id, depth FROM reach LIMIT %(limit)s;
 
 -- name: select_out_edges
 SELECT source_id, target_id, job_id, op_name, transformation_type FROM lineage_edges
@@ -218,13 +264,14 @@ WHERE tenant_id = %(tenant)s AND asset_id = %(asset_id)s AND max_depth = %(max_d
   AND stale_version <= computed_version;
 
 -- name: upsert_cache_entry
+-- JSON arrives as text (the refresh builds it); job_contexts is a TEXT column.
 INSERT INTO lineage_impact_cache (
     asset_id, tenant_id, max_depth, downstream_count, downstream_max_depth,
     downstream_depth_counts, upstream_count, upstream_max_depth, upstream_depth_counts,
     job_contexts, job_count, computed_version, stale_version, computed_at
 )
 VALUES (%(asset_id)s, %(tenant)s, %(max_depth)s, %(downstream_count)s, %(downstream_max_depth)s,
-        %(downstream_depth_counts)s, %(upstream_count)s, %(upstream_max_depth)s, %(upstream_depth_counts)s,
+        %(downstream_depth_counts)s::jsonb, %(upstream_count)s, %(upstream_max_depth)s, %(upstream_depth_counts)s::jsonb,
         %(job_contexts)s, %(job_count)s, %(computed_version)s, %(stale_version)s, %(computed_at)s)
 ON CONFLICT (asset_id) DO UPDATE SET
     max_depth = excluded.max_depth,

@@ -57,8 +57,11 @@ CREATE TABLE lineage_edges (
     UNIQUE (tenant_id, source_id, target_id, job_id, op_name)
 );
 
-CREATE INDEX lineage_edges_by_source ON lineage_edges (tenant_id, source_id, active, target_id, job_id);
-CREATE INDEX lineage_edges_by_target ON lineage_edges (tenant_id, target_id, active, source_id, job_id);
+-- Walks read every column of select_out_edges / select_in_edges from these (covering).
+CREATE INDEX lineage_edges_by_source
+    ON lineage_edges (tenant_id, source_id, active, target_id, job_id, op_name, transformation_type);
+CREATE INDEX lineage_edges_by_target
+    ON lineage_edges (tenant_id, target_id, active, source_id, job_id, op_name, transformation_type);
 CREATE INDEX lineage_edges_by_job ON lineage_edges (tenant_id, job_id);
 
 -- One row per (edge, run): an edge counts each run once, however often the run is replayed.

@@ -69,6 +69,10 @@ LIMIT :limit;
 -- name: select_asset_id
 SELECT id FROM lineage_assets WHERE tenant_id = :tenant AND qualified_name = :qualified_name;
 
+-- name: select_asset_roles_by_names
+SELECT id, qualified_name, is_source, is_target FROM lineage_assets
+WHERE tenant_id = :tenant AND qualified_name IN (SELECT value FROM json_each(:names));
+
 -- name: select_asset_ids_by_names
 SELECT id, qualified_name FROM lineage_assets
 WHERE tenant_id = :tenant AND qualified_name IN (SELECT value FROM json_each(:names));
@@ -91,6 +95,9 @@ SELECT id, code_location, job_name FROM lineage_jobs WHERE tenant_id = :tenant;
 SELECT id FROM lineage_jobs
 WHERE tenant_id = :tenant AND code_location = :code_location AND job_name = :job;
 
+-- name: analyze_lineage
+PRAGMA optimize;
+
 -- name: select_edge_keys_by_sources
 SELECT id, source_id, target_id, job_id, op_name, active FROM lineage_edges
 WHERE tenant_id = :tenant AND source_id IN (SELECT value FROM json_each(:ids));
@@ -102,6 +109,19 @@ INSERT INTO lineage_edges (
 )
 VALUES (:tenant, :source_id, :target_id, :job_id, :op, :trigger, :transformation_type,
         :transformation_logic, :columns, :now, :now);
+
+-- name: copy_edges
+-- Bulk form of insert_edge (copy_rows), with the new edge's run counts.
+INSERT INTO lineage_edges (
+    tenant_id, source_id, target_id, job_id, op_name, trigger_name, transformation_type,
+    transformation_logic, column_mappings, execution_count, last_run_id, last_execution_at,
+    created_at, updated_at
+)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: copy_edge_runs
+-- Bulk form of insert_edge_run for edges inserted in the same transaction.
+INSERT INTO lineage_edge_runs (edge_id, run_id, executed_at) VALUES (?, ?, ?);
 
 -- name: update_edge
 UPDATE lineage_edges SET
@@ -115,7 +135,9 @@ UPDATE lineage_edges SET
 WHERE id = :id AND tenant_id = :tenant;
 
 -- name: select_edge_runs
-SELECT edge_id, run_id FROM lineage_edge_runs WHERE edge_id IN (SELECT value FROM json_each(:ids));
+SELECT edge_id, run_id FROM lineage_edge_runs
+WHERE edge_id IN (SELECT value FROM json_each(:ids))
+  AND run_id IN (SELECT value FROM json_each(:run_ids));
 
 -- name: insert_edge_run
 INSERT INTO lineage_edge_runs (edge_id, run_id, executed_at) VALUES (:edge_id, :run_id, :executed_at)
@@ -143,9 +165,14 @@ SELECT id, source_id, target_id FROM lineage_edges
 WHERE tenant_id = :tenant AND active AND id IN (SELECT value FROM json_each(:ids));
 
 -- name: select_active_edges_into
-SELECT id, source_id, target_id, op_name, last_execution_at FROM lineage_edges
-WHERE tenant_id = :tenant AND active AND job_id = :job_id
-  AND target_id IN (SELECT value FROM json_each(:ids));
+SELECT e.id, e.source_id, e.target_id, s.qualified_name, t.qualified_name, e.op_name,
+       e.last_execution_at
+FROM lineage_assets t
+JOIN lineage_edges e ON e.tenant_id = t.tenant_id AND e.target_id = t.id AND e.active
+JOIN lineage_jobs j ON j.id = e.job_id
+JOIN lineage_assets s ON s.id = e.source_id
+WHERE t.tenant_id = :tenant AND t.qualified_name IN (SELECT value FROM json_each(:names))
+  AND j.code_location = :code_location AND j.job_name = :job;
 
 -- name: retire_edges
 UPDATE lineage_edges SET active = 0, retired_at = :now, updated_at = :now
@@ -164,6 +191,27 @@ WHERE e.tenant_id = :tenant
   AND (:include_retired OR e.active)
 ORDER BY s.qualified_name, t.qualified_name, j.job_name, e.op_name
 LIMIT :limit;
+
+-- name: select_reach_downstream
+-- Every (asset, depth) within max_depth, each once (UNION): small walks in one query.
+WITH RECURSIVE reach(id, depth) AS (
+    SELECT :root, 0
+    UNION
+    SELECT e.target_id, r.depth + 1 FROM reach r
+    JOIN lineage_edges e ON e.tenant_id = :tenant AND e.source_id = r.id AND e.active
+    WHERE r.depth < :max_depth
+)
+SELECT id, depth FROM reach LIMIT :limit;
+
+-- name: select_reach_upstream
+WITH RECURSIVE reach(id, depth) AS (
+    SELECT :root, 0
+    UNION
+    SELECT e.source_id, r.depth + 1 FROM reach r
+    JOIN lineage_edges e ON e.tenant_id = :tenant AND e.target_id = r.id AND e.active
+    WHERE r.depth < :max_depth
+)
+SELECT id, depth FROM reach LIMIT :limit;
 
 -- name: select_out_edges
 SELECT source_id, target_id, job_id, op_name, transformation_type FROM lineage_edges

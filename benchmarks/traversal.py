@@ -1,0 +1,888 @@
+"""Traversal benchmark: walks, impact and the impact cache on large graphs, on both backends.
+
+Three graphs are recorded through the public store API (``record_edges`` with Dagster job and
+op context, one job per layer):
+
+1. ``layered``: 20 layers x 5,000 assets, every asset outside layer 0 fed by 3-5 assets of
+   the previous layer (~380,000 edges);
+2. ``cycles``: the same graph plus 1% back-edges (to an asset of an earlier layer);
+3. ``diamond``: hub0 -> 8 middles -> hub1 -> 8 middles -> ... -> hub10.
+
+It prints the median and p95 of 15-level walks grouped by reach size, cached and live impact,
+a full and an incremental refresh of the impact cache (time and peak memory), and, beside
+them, the design document's ``UNION ALL`` recursive query and an in-memory BFS over the same
+edges (plain dict adjacency and visited set), with the store's ratio to that BFS.
+
+Graphs are built once and kept (PostgreSQL databases ``lineage_bench_<graph>``, SQLite files
+under ``--sqlite-dir``): a rerun reuses a store that already holds the same graph.
+
+    .venv/bin/python benchmarks/traversal.py --backend both
+    .venv/bin/python benchmarks/traversal.py --quick --backend sqlite --json /tmp/bench.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from lineage_core import open_store
+from lineage_core.store import LineageStore
+from lineage_core.store.queries import load_migrations
+
+DEPTH = 15
+BUILD_MARKER = "benchmark-build"
+GENERATOR_VERSION = 1
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+# -- graphs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layered:
+    layers: int = 20
+    width: int = 5_000
+    min_parents: int = 3
+    max_parents: int = 5
+    back_fraction: float = 0.0
+    seed: int = 20240917
+    root_layers: tuple[int, ...] = (0, 2, 5, 10, 15, 19)
+    roots_per_layer: int = 5
+
+
+@dataclass(frozen=True)
+class Diamond:
+    diamonds: int = 10
+    middles: int = 8
+
+
+@dataclass
+class Graph:
+    name: str
+    spec: Layered | Diamond
+    batches: list[list[dict[str, Any]]]  # one record_edges call each (one Dagster job)
+    roots: list[tuple[str, str]]  # (label, asset name)
+    assets: int
+
+    @property
+    def edges(self) -> Iterable[dict[str, Any]]:
+        for batch in self.batches:
+            yield from batch
+
+    @property
+    def edge_count(self) -> int:
+        return sum(len(batch) for batch in self.batches)
+
+    @property
+    def fingerprint(self) -> str:
+        """The generator's parameters and the store's schema: a change of either rebuilds."""
+        schema = [
+            sql for backend in ("sqlite", "postgres") for _, _, sql in load_migrations(backend)
+        ]
+        text = json.dumps([GENERATOR_VERSION, self.name, asdict(self.spec), schema], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def asset_name(layer: int, index: int) -> str:
+    return f"wh.l{layer:02d}.t{index:05d}"
+
+
+def layered_graph(name: str, spec: Layered) -> Graph:
+    rng = random.Random(spec.seed)
+    batches = []
+    count = 0
+    for layer in range(1, spec.layers):
+        batch = []
+        for index in range(spec.width):
+            parents = rng.sample(range(spec.width), rng.randint(spec.min_parents, spec.max_parents))
+            for parent in parents:
+                batch.append(
+                    {
+                        "source": asset_name(layer - 1, parent),
+                        "target": asset_name(layer, index),
+                        "job": f"layer_{layer:02d}_job",
+                        "op": f"build_t{index // 100:03d}",
+                        "code_location": "bench",
+                        "transformation": "sql",
+                        "run_id": f"bench-run-{layer:02d}",
+                    }
+                )
+        batches.append(batch)
+        count += len(batch)
+    if spec.back_fraction:
+        existing = {(e["source"], e["target"]) for batch in batches for e in batch}
+        back: list[dict[str, Any]] = []
+        wanted = round(count * spec.back_fraction)
+        while len(back) < wanted:
+            layer = rng.randrange(1, spec.layers)
+            source = asset_name(layer, rng.randrange(spec.width))
+            target = asset_name(rng.randrange(layer), rng.randrange(spec.width))
+            if (source, target) in existing:
+                continue
+            existing.add((source, target))
+            back.append(
+                {
+                    "source": source,
+                    "target": target,
+                    "job": "feedback_job",
+                    "op": "feed_back",
+                    "code_location": "bench",
+                    "transformation": "sql",
+                    "run_id": "bench-run-feedback",
+                }
+            )
+        batches.append(back)
+    pick = random.Random(spec.seed + 1)
+    roots = [
+        (f"layer {layer}", asset_name(layer, index))
+        for layer in spec.root_layers
+        if layer < spec.layers
+        for index in sorted(pick.sample(range(spec.width), spec.roots_per_layer))
+    ]
+    return Graph(name, spec, batches, roots, spec.layers * spec.width)
+
+
+def diamond_graph(spec: Diamond) -> Graph:
+    batch = []
+    for k in range(spec.diamonds):
+        for j in range(1, spec.middles + 1):
+            middle = f"wh.diamond.m{k:02d}_{j}"
+            for source, target in (
+                (f"wh.diamond.hub{k:02d}", middle),
+                (middle, f"wh.diamond.hub{k + 1:02d}"),
+            ):
+                batch.append(
+                    {
+                        "source": source,
+                        "target": target,
+                        "job": "diamond_job",
+                        "op": f"op_{k:02d}",
+                        "code_location": "bench",
+                        "transformation": "sql",
+                    }
+                )
+    roots = [
+        ("hub0", "wh.diamond.hub00"),
+        (f"hub{spec.diamonds}", f"wh.diamond.hub{spec.diamonds:02d}"),
+    ]
+    assets = spec.diamonds * (spec.middles + 1) + 1
+    return Graph("diamond", spec, [batch], roots, assets)
+
+
+def graphs(quick: bool) -> list[Graph]:
+    if quick:
+        base = Layered(layers=16, width=400, root_layers=(0, 2, 5, 10, 15), roots_per_layer=3)
+    else:
+        base = Layered()
+    return [
+        layered_graph("layered", base),
+        layered_graph("cycles", Layered(**{**asdict(base), "back_fraction": 0.01})),
+        diamond_graph(Diamond()),
+    ]
+
+
+# -- stores: build once, reuse ---------------------------------------------------------------
+
+
+def _with_database(url: str, database: str) -> str:
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    info["dbname"] = database
+    return psycopg.conninfo.make_conninfo(**info)
+
+
+def _as_url(conninfo: str) -> str:
+    info = psycopg.conninfo.conninfo_to_dict(conninfo)
+    user = info.get("user", "postgres")
+    host = info.get("host", "127.0.0.1")
+    port = info.get("port", "5432")
+    return f"postgresql://{user}@{host}:{port}/{info['dbname']}"
+
+
+@dataclass
+class Target:
+    backend: str
+    url: str
+    reset: Callable[[], None]
+    conninfo: str | None = None  # PostgreSQL: for the UNION ALL connection
+    path: str | None = None  # SQLite: for the UNION ALL connection
+
+
+def targets(args: argparse.Namespace, graph: Graph) -> list[Target]:
+    suffix = "_quick" if args.quick else ""
+    found = []
+    if args.backend in ("sqlite", "both"):
+        path = Path(args.sqlite_dir) / f"lineage_bench_{graph.name}{suffix}.db"
+
+        def reset_sqlite(path: Path = path) -> None:
+            for extra in ("", "-wal", "-shm"):
+                Path(f"{path}{extra}").unlink(missing_ok=True)
+
+        found.append(Target("sqlite", f"sqlite:///{path}", reset_sqlite, path=str(path)))
+    if args.backend in ("postgres", "both"):
+        database = f"lineage_bench_{graph.name}{suffix}"
+        conninfo = _with_database(args.postgres_url, database)
+
+        def reset_postgres(database: str = database) -> None:
+            with psycopg.connect(args.postgres_url, autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(database)))
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+
+        def ensure_postgres(database: str = database) -> None:
+            with psycopg.connect(args.postgres_url, autocommit=True) as conn:
+                exists = conn.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = %s", [database]
+                ).fetchone()
+                if not exists:
+                    conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+
+        ensure_postgres()
+        found.append(Target("postgres", _as_url(conninfo), reset_postgres, conninfo=conninfo))
+    return found
+
+
+def _built(store: LineageStore, graph: Graph) -> bool:
+    return any(
+        row["run_id"] == f"{BUILD_MARKER}:{graph.name}" and row["status"] == graph.fingerprint
+        for row in store.executions(limit=1000)
+    )
+
+
+def open_built(
+    target: Target, graph: Graph, rebuild: bool, log: Callable[[str], None]
+) -> tuple[LineageStore, float | None]:
+    """The store holding ``graph``, recorded now (build seconds) or reused (None)."""
+    if not rebuild:
+        store = open_store(target.url)
+        if _built(store, graph):
+            return store, None
+        store.close()
+    target.reset()
+    store = open_store(target.url)
+    log(f"  building {graph.name} on {target.backend}: {graph.edge_count:,} edges")
+    started = time.perf_counter()
+    for batch in graph.batches:
+        store.record_edges(batch)
+    seconds = time.perf_counter() - started
+    store.record_execution(
+        run_id=f"{BUILD_MARKER}:{graph.name}",
+        execution_type="benchmark",
+        status=graph.fingerprint,
+        edges_created=graph.edge_count,
+    )
+    log(f"  built in {seconds:.1f} s ({graph.edge_count / seconds:,.0f} edges/s)")
+    return store, seconds
+
+
+# -- measurements ----------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    backend: str
+    graph: str
+    measure: str
+    group: str = ""
+    samples: list[float] = field(default_factory=list)  # seconds
+    reach: float | None = None  # mean assets reached
+    edges: float | None = None  # mean edges returned
+    bfs: list[float] = field(default_factory=list)  # seconds
+    target_ms: float | None = None
+    note: str = ""
+
+    @property
+    def median_ms(self) -> float | None:
+        return statistics.median(self.samples) * 1000 if self.samples else None
+
+    @property
+    def p95_ms(self) -> float | None:
+        return _p95(self.samples) * 1000 if self.samples else None
+
+    @property
+    def bfs_ms(self) -> float | None:
+        return statistics.median(self.bfs) * 1000 if self.bfs else None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.samples and self.bfs:
+            return statistics.median(self.samples) / max(statistics.median(self.bfs), 1e-9)
+        return None
+
+    @property
+    def met(self) -> str:
+        if self.target_ms is None or not self.samples:
+            return ""
+        return "yes" if self.median_ms <= self.target_ms else "NO"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "graph": self.graph,
+            "measure": self.measure,
+            "group": self.group,
+            "n": len(self.samples),
+            "median_ms": self.median_ms,
+            "p95_ms": self.p95_ms,
+            "reach": self.reach,
+            "edges": self.edges,
+            "bfs_median_ms": self.bfs_ms,
+            "ratio_vs_bfs": self.ratio,
+            "target_ms": self.target_ms,
+            "met": self.met,
+            "note": self.note,
+        }
+
+
+def _p95(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered) + 0.5) - 1))]
+
+
+def reach_group(reached: int) -> str:
+    if reached == 0:
+        return "0"
+    if reached < 1_000:
+        return "<1k"
+    if reached < 10_000:
+        return "1k-10k"
+    if reached < 40_000:
+        return "10k-40k"
+    return ">=40k"
+
+
+_GROUP_ORDER = {"0": 0, "<1k": 1, "1k-10k": 2, "10k-40k": 3, ">=40k": 4}
+_WALK_TARGETS = {"0": 5.0, "<1k": 5.0, ">=40k": 100.0}
+
+
+class Bfs:
+    """The yardstick: plain dict adjacency and a visited set, loaded once."""
+
+    def __init__(self, edges: Iterable[dict[str, Any]]) -> None:
+        self.down: dict[str, list[tuple]] = {}
+        self.up: dict[str, list[tuple]] = {}
+        for e in edges:
+            row = (e["source"], e["target"], e.get("job"), e.get("op"), e.get("transformation"))
+            self.down.setdefault(e["source"], []).append(row)
+            self.up.setdefault(e["target"], []).append(row)
+
+    def walk(
+        self, root: str, direction: str, max_depth: int = DEPTH
+    ) -> tuple[dict[str, int], list[tuple]]:
+        """Each asset at its shortest depth, and every edge out of the assets expanded."""
+        adjacency = self.down if direction == "downstream" else self.up
+        far = 1 if direction == "downstream" else 0
+        seen = {root: 0}
+        edges: list[tuple] = []
+        frontier = [root]
+        for depth in range(1, max_depth + 1):
+            following = []
+            for asset in frontier:
+                for edge in adjacency.get(asset, ()):
+                    edges.append(edge)
+                    other = edge[far]
+                    if other not in seen:
+                        seen[other] = depth
+                        following.append(other)
+            if not following:
+                break
+            frontier = following
+        del seen[root]
+        return seen, edges
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - started, value
+
+
+def measure_walks(
+    store: LineageStore, graph: Graph, bfs: Bfs, backend: str, repeat: int, check: bool
+) -> list[Row]:
+    rows: dict[tuple[str, str], Row] = {}
+    reach_sum: dict[tuple[str, str], list[int]] = {}
+    for direction in ("downstream", "upstream"):
+        walk = store.downstream if direction == "downstream" else store.upstream
+        for label, root in graph.roots:
+            walk(root)  # warm the caches once (first touch of the root's pages)
+            for attempt in range(repeat):
+                seconds, result = timed(lambda walk=walk, root=root: walk(root))
+                bfs_seconds, (depths, edges) = timed(
+                    lambda root=root, direction=direction: bfs.walk(root, direction)
+                )
+                if attempt == 0 and check:
+                    _check(result, depths, edges, root, direction)
+                group = reach_group(result.total_nodes)
+                if graph.name == "diamond":
+                    group = label
+                key = (direction, group)
+                row = rows.setdefault(
+                    key,
+                    Row(
+                        backend,
+                        graph.name,
+                        f"{direction} {DEPTH} levels",
+                        group,
+                        target_ms=5.0 if graph.name == "diamond" else _WALK_TARGETS.get(group),
+                    ),
+                )
+                row.samples.append(seconds)
+                row.bfs.append(bfs_seconds)
+                reach_sum.setdefault(key, []).append((result.total_nodes, len(result.edges)))
+    for key, row in rows.items():
+        row.reach = statistics.mean(r for r, _ in reach_sum[key])
+        row.edges = statistics.mean(e for _, e in reach_sum[key])
+    return sorted(rows.values(), key=lambda r: (r.measure, _GROUP_ORDER.get(r.group, 9), r.group))
+
+
+def _check(
+    result: Any, depths: dict[str, int], edges: list[tuple], root: str, direction: str
+) -> None:
+    got = {node.qualified_name: node.depth for node in result.nodes}
+    if got != depths or len(result.edges) != len(edges) or result.truncated:
+        raise SystemExit(
+            f"store and BFS disagree on the {direction} walk from {root}: "
+            f"{len(got)} vs {len(depths)} assets, {len(result.edges)} vs {len(edges)} edges"
+        )
+
+
+def measure_impact(
+    store: LineageStore, graph: Graph, backend: str, repeat: int, live: bool
+) -> list[Row]:
+    rows: dict[str, Row] = {}
+    kind = "live" if live else "cached"
+    for _, root in graph.roots:
+        store.impact(root, live=live)
+        for _ in range(repeat):
+            seconds, result = timed(lambda root=root: store.impact(root, live=live))
+            if result.cached == live:
+                raise SystemExit(f"impact({root}, live={live}) answered cached={result.cached}")
+            group = reach_group(result.total_impacted_assets)
+            row = rows.setdefault(
+                group,
+                Row(
+                    backend,
+                    graph.name,
+                    f"impact {kind}",
+                    group,
+                    target_ms=10.0 if not live else None,
+                ),
+            )
+            row.samples.append(seconds)
+            row.reach = result.total_impacted_assets if row.reach is None else row.reach
+    for row in rows.values():
+        row.note = "counts, jobs, first page of 100"
+    return sorted(rows.values(), key=lambda r: _GROUP_ORDER.get(r.group, 9))
+
+
+def refresh_in_child(url: str) -> dict[str, Any]:
+    """A full refresh in a fresh process, to read its peak RSS."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--refresh-child", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def refresh_child(url: str) -> None:
+    store = open_store(url)
+    before = _rss_bytes()
+    started, cpu = time.perf_counter(), time.process_time()
+    stages: dict[str, float] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        stages.setdefault(stage, time.perf_counter() - started)
+
+    result = store.refresh_impact_cache(stale_only=False, progress=progress)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    store.close()
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": time.process_time() - cpu,
+                "write_seconds": seconds - stages.get("write", seconds),
+                "entries": result.entries_refreshed,
+                "method": result.method,
+                "rss_before": before,
+                "rss_peak": peak,
+            }
+        )
+    )
+
+
+def measure_refresh(
+    store: LineageStore, target: Target, graph: Graph, log: Callable[[str], None]
+) -> list[Row]:
+    child = refresh_in_child(target.url)
+    peak_gib = child["rss_peak"] / 2**30
+    delta_gib = (child["rss_peak"] - child["rss_before"]) / 2**30
+    log(f"  full refresh {child['seconds']:.1f} s, peak RSS {peak_gib:.2f} GiB")
+    full = Row(
+        target.backend,
+        graph.name,
+        "cache refresh full",
+        f"{child['entries']:,} entries",
+        [child["seconds"]],
+        target_ms=60_000.0 if graph.name != "diamond" else None,
+        note=(
+            f"{child['method']}; writing ~{child['write_seconds']:.0f} s of it; "
+            f"client CPU {child['cpu_seconds']:.0f} s; peak RSS {peak_gib:.2f} GiB "
+            f"(+{delta_gib:.2f} GiB over the process before refreshing; ru_maxrss of a child)"
+        ),
+    )
+    return [full]
+
+
+def incremental_edges(graph: Graph, count: int = 100) -> list[dict[str, Any]]:
+    spec = graph.spec
+    assert isinstance(spec, Layered)
+    existing = {(e["source"], e["target"]) for e in graph.edges}
+    rng = random.Random(spec.seed + 2)
+    edges: list[dict[str, Any]] = []
+    while len(edges) < count:
+        layer = rng.randrange(1, spec.layers)
+        source = asset_name(layer - 1, rng.randrange(spec.width))
+        target = asset_name(layer, rng.randrange(spec.width))
+        if (source, target) in existing:
+            continue
+        existing.add((source, target))
+        edges.append(
+            {
+                "source": source,
+                "target": target,
+                "job": "bench_incremental",
+                "op": "new_edge",
+                "code_location": "bench",
+            }
+        )
+    return edges
+
+
+def measure_incremental(
+    store: LineageStore, graph: Graph, backend: str, log: Callable[[str], None]
+) -> list[Row]:
+    edges = incremental_edges(graph)
+    record_seconds, recorded = timed(lambda: store.record_edges(edges))
+    stale = store.stale_cache_entries()
+    refresh_seconds, result = timed(lambda: store.refresh_impact_cache())
+    log(
+        f"  incremental: recorded 100 edges in {record_seconds:.2f} s "
+        f"({recorded.cache_entries_marked_stale:,} marked stale), refresh {refresh_seconds:.1f} s"
+    )
+    # Put the graph back as it was built (the edges are retired: walks ignore them).
+    ids = [
+        edge.id
+        for source in sorted({e["source"] for e in edges})
+        for edge in store.edges(source)
+        if edge.job == "bench_incremental"
+    ]
+    store.retire_edges(ids)
+    return [
+        Row(
+            backend,
+            graph.name,
+            "record 100 new edges",
+            f"{recorded.cache_entries_marked_stale:,} marked stale",
+            [record_seconds],
+        ),
+        Row(
+            backend,
+            graph.name,
+            "cache refresh incremental",
+            f"{stale:,} stale entries",
+            [refresh_seconds],
+            target_ms=5_000.0,
+            note=f"{result.method}, {result.entries_refreshed:,} entries",
+        ),
+    ]
+
+
+# -- the design document's UNION ALL recursion -------------------------------------------------
+
+_UNION_ALL = {
+    "downstream": """
+WITH RECURSIVE downstream AS (
+    SELECT le.target_id AS asset_id, le.source_id AS parent_id, da.asset_name,
+           da.qualified_name, da.asset_type, le.job_id, le.transformation_type, 1 AS depth
+    FROM lineage_edges le
+    JOIN lineage_assets da ON le.target_id = da.id
+    WHERE le.source_id = {root}
+    UNION ALL
+    SELECT le.target_id, le.source_id, da.asset_name, da.qualified_name, da.asset_type,
+           le.job_id, le.transformation_type, d.depth + 1
+    FROM lineage_edges le
+    JOIN lineage_assets da ON le.target_id = da.id
+    JOIN downstream d ON le.source_id = d.asset_id
+    WHERE d.depth < {depth}
+)
+SELECT DISTINCT asset_id, asset_name, qualified_name, asset_type, job_id,
+       transformation_type, depth
+FROM downstream
+ORDER BY depth, asset_name""",
+    "upstream": """
+WITH RECURSIVE upstream AS (
+    SELECT le.source_id AS asset_id, le.target_id AS child_id, da.asset_name,
+           da.qualified_name, da.asset_type, le.job_id, le.transformation_type, 1 AS depth
+    FROM lineage_edges le
+    JOIN lineage_assets da ON le.source_id = da.id
+    WHERE le.target_id = {root}
+    UNION ALL
+    SELECT le.source_id, le.target_id, da.asset_name, da.qualified_name, da.asset_type,
+           le.job_id, le.transformation_type, u.depth + 1
+    FROM lineage_edges le
+    JOIN lineage_assets da ON le.source_id = da.id
+    JOIN upstream u ON le.target_id = u.asset_id
+    WHERE u.depth < {depth}
+)
+SELECT DISTINCT asset_id, asset_name, qualified_name, asset_type, job_id,
+       transformation_type, depth
+FROM upstream
+ORDER BY depth, asset_name""",
+}
+
+
+def union_all(
+    target: Target, root_id: int, direction: str, limit: float
+) -> tuple[float | None, int]:
+    """(seconds or None when it ran past ``limit``, distinct rows)."""
+    if target.backend == "postgres":
+        query = _UNION_ALL[direction].format(root="%(root)s", depth="%(depth)s")
+        with psycopg.connect(target.conninfo) as conn:
+            conn.execute(
+                "SELECT set_config('statement_timeout', %s, false)", [str(int(limit * 1000))]
+            )
+            try:
+                seconds, rows = timed(
+                    lambda: conn.execute(query, {"root": root_id, "depth": DEPTH}).fetchall()
+                )
+            except psycopg.errors.QueryCanceled:
+                return None, 0
+            return seconds, len(rows)
+    query = _UNION_ALL[direction].format(root=":root", depth=":depth")
+    conn = sqlite3.connect(target.path)
+    try:
+        deadline = time.monotonic() + limit
+        conn.set_progress_handler(lambda: time.monotonic() > deadline, 100_000)
+        try:
+            seconds, rows = timed(
+                lambda: conn.execute(query, {"root": root_id, "depth": DEPTH}).fetchall()
+            )
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                return None, 0
+            raise
+        return seconds, len(rows)
+    finally:
+        conn.close()
+
+
+def union_roots(graph: Graph) -> list[tuple[str, str, str]]:
+    """(label, root, direction): a few roots, from a small reach to the explosive ones."""
+    if graph.name == "diamond":
+        return [("hub0", graph.roots[0][1], "downstream")]
+    by_layer: dict[str, str] = {}
+    for label, root in graph.roots:
+        by_layer.setdefault(label, root)
+    wanted = [("layer 15", "downstream"), ("layer 10", "downstream"), ("layer 0", "downstream")]
+    return [(label, by_layer[label], direction) for label, direction in wanted if label in by_layer]
+
+
+def measure_union_all(
+    store: LineageStore, target: Target, graph: Graph, limit: float, log: Callable[[str], None]
+) -> list[Row]:
+    rows = []
+    for label, root, direction in union_roots(graph):
+        root_id = store.get_asset(root).id
+        store_seconds, result = timed(
+            lambda root=root, direction=direction: (
+                store.downstream(root) if direction == "downstream" else store.upstream(root)
+            )
+        )
+        seconds, count = union_all(target, root_id, direction, limit)
+        if seconds is None:
+            note = f"did not finish in {limit:g} s"
+            log(f"  UNION ALL {direction} from {label}: {note}")
+        else:
+            note = f"{count:,} distinct (asset, job, depth) rows"
+        rows.append(
+            Row(
+                target.backend,
+                graph.name,
+                f"UNION ALL {direction}",
+                label,
+                [seconds] if seconds is not None else [],
+                reach=result.total_nodes,
+                bfs=[],
+                note=f"{note}; store walk {store_seconds * 1000:.1f} ms",
+            )
+        )
+    return rows
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if value >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}f}"
+
+
+def print_table(rows: list[Row], out: Any = sys.stdout) -> None:
+    header = (
+        "backend",
+        "graph",
+        "measure",
+        "group",
+        "n",
+        "reach",
+        "edges",
+        "median ms",
+        "p95 ms",
+        "bfs ms",
+        "x bfs",
+        "target ms",
+        "met",
+        "note",
+    )
+    lines = [header]
+    for r in rows:
+        lines.append(
+            (
+                r.backend,
+                r.graph,
+                r.measure,
+                r.group,
+                str(len(r.samples)),
+                _fmt(r.reach, 0),
+                _fmt(r.edges, 0),
+                _fmt(r.median_ms, 2),
+                _fmt(r.p95_ms, 2),
+                _fmt(r.bfs_ms, 2),
+                _fmt(r.ratio, 2),
+                _fmt(r.target_ms, 0),
+                r.met,
+                r.note,
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
+    for line in lines:
+        cells = [
+            cell.rjust(width) if 4 <= i <= 11 else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(line, widths, strict=False))
+        ]
+        print("  ".join([*cells, line[-1]]).rstrip(), file=out)
+
+
+# -- main ------------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> list[Row]:
+    def log(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    rows: list[Row] = []
+    for graph in graphs(args.quick):
+        if args.graphs and graph.name not in args.graphs:
+            continue
+        log(f"{graph.name}: {graph.assets:,} assets, {graph.edge_count:,} edges")
+        bfs = Bfs(graph.edges)
+        for target in targets(args, graph):
+            store, built = open_built(target, graph, args.rebuild, log)
+            try:
+                rows.append(
+                    Row(
+                        target.backend,
+                        graph.name,
+                        "build (record_edges)",
+                        f"{graph.edge_count:,} edges",
+                        [built] if built is not None else [],
+                        note="reused the stored graph"
+                        if built is None
+                        else (f"{graph.edge_count / built:,.0f} edges/s"),
+                    )
+                )
+                if graph.name != "diamond" and not args.skip_refresh:
+                    rows += measure_refresh(store, target, graph, log)
+                log(f"  walks on {target.backend}")
+                rows += measure_walks(store, graph, bfs, target.backend, args.repeat, args.check)
+                if graph.name != "diamond" and not args.skip_refresh:
+                    log(f"  impact on {target.backend}")
+                    rows += measure_impact(store, graph, target.backend, args.repeat, live=False)
+                    rows += measure_impact(store, graph, target.backend, 1, live=True)
+                if graph.name == "layered" and not args.skip_refresh:
+                    rows += measure_incremental(store, graph, target.backend, log)
+                if not args.skip_union:
+                    rows += measure_union_all(store, target, graph, args.union_timeout, log)
+            finally:
+                store.close()
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--quick", action="store_true", help="a scaled-down graph (~6k assets)")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("LINEAGE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        help="a server where lineage_bench_* databases may be created and dropped",
+    )
+    parser.add_argument("--sqlite-dir", default="/tmp/lineage_bench")
+    parser.add_argument("--graphs", nargs="*", choices=("layered", "cycles", "diamond"))
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="timed walks per root (3; quick 2)"
+    )
+    parser.add_argument("--rebuild", action="store_true", help="record the graphs again")
+    parser.add_argument("--union-timeout", type=float, default=None, help="seconds (60; quick 2)")
+    parser.add_argument("--skip-union", action="store_true")
+    parser.add_argument("--skip-refresh", action="store_true")
+    parser.add_argument(
+        "--no-check",
+        dest="check",
+        action="store_false",
+        help="do not compare each walk with the in-memory BFS",
+    )
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--refresh-child", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.refresh_child:
+        refresh_child(args.refresh_child)
+        return
+    if args.union_timeout is None:
+        args.union_timeout = 2.0 if args.quick else 60.0
+    if args.repeat is None:
+        args.repeat = 2 if args.quick else 3
+    rows = run(args)
+    print_table(rows)
+    if args.json:
+        Path(args.json).write_text(json.dumps([row.as_json() for row in rows], indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
