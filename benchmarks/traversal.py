@@ -878,8 +878,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.union_timeout = 2.0 if args.quick else 60.0
     if args.repeat is None:
         args.repeat = 2 if args.quick else 3
+    load_before = os.getloadavg()
     rows = run(args)
+    load_after = os.getloadavg()
     print_table(rows)
+    print(
+        f"load average (1/5/15 min) before {'/'.join(f'{x:.1f}' for x in load_before)}, "
+        f"after {'/'.join(f'{x:.1f}' for x in load_after)} on {os.cpu_count()} CPUs; "
+        "walk ratios compare medians of the store and of the in-memory BFS run back to back"
+    )
     if args.json:
         Path(args.json).write_text(json.dumps([row.as_json() for row in rows], indent=2) + "\n")
 

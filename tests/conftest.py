@@ -85,6 +85,19 @@ def fixture_postgres_url(postgres_admin: str, postgres_template: str) -> Iterato
         )
 
 
+@pytest.fixture(name="bare_postgres_url")
+def fixture_bare_postgres_url(postgres_admin: str) -> Iterator[str]:
+    """A fresh database with no schema at all, for tests of migrations themselves."""
+    name = f"lineage_bare_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield _as_url(_with_database(postgres_admin, name))
+    with psycopg.connect(postgres_admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
 @pytest.fixture(name="sqlite_url")
 def fixture_sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'lineage.db'}"
@@ -105,3 +118,14 @@ def fixture_store(store_url: str) -> Iterator[LineageStore]:
         yield store
     finally:
         store.close()
+
+
+@pytest.fixture(
+    name="bare_store_url",
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def fixture_bare_store_url(request) -> str:
+    """The URL of a database no store has opened yet, once per backend."""
+    return request.getfixturevalue(
+        "sqlite_url" if request.param == "sqlite" else "bare_postgres_url"
+    )

@@ -920,7 +920,7 @@ class LineageStore:
                 )
             if cached is not None:
                 depth_counts = [int(c) for c in _json_value(cached[0])]
-                contexts = [(int(job_id), op) for job_id, op in _json_value(cached[1])]
+                contexts = self._contexts_at(session, bytes(cached[1]))
                 computed_at = cached[2]
                 page = self._page(session, root_id, depth_counts, offset, limit, deadline)
             else:
@@ -1027,21 +1027,22 @@ class LineageStore:
         n = len(asset_ids)
         down_sets: list[set[int]] = [set() for _ in range(n)]
         up_sets: list[set[int]] = [set() for _ in range(n)]
-        context_index: dict[tuple[int, str], int] = {}
-        labels = [0] * n
         no_job = self._no_job_id()
+        context_bits = self._context_positions(
+            {(job_id, op) for _, _, job_id, op in edges if job_id != no_job}
+        )
+        labels = [0] * n
         for source_id, target_id, job_id, op in edges:
             s, t = index[source_id], index[target_id]
             down_sets[s].add(t)
             up_sets[t].add(s)
             if job_id != no_job:
-                bit = 1 << context_index.setdefault((job_id, op), len(context_index))
+                bit = 1 << context_bits[(job_id, op)]
                 labels[s] |= bit
                 labels[t] |= bit
         down = [sorted(x) for x in down_sets]
         up = [sorted(x) for x in up_sets]
         del down_sets, up_sets
-        contexts = sorted(context_index, key=context_index.__getitem__)
         wanted = [index[asset_id] for asset_id in wanted_ids]
         depth = DEFAULT_MAX_DEPTH
 
@@ -1079,7 +1080,7 @@ class LineageStore:
                 v: (down_reach[v].depth_counts, up_reach[v].depth_counts, unions[v]) for v in wanted
             }
         computed_at = _now()
-        encode = _ContextEncoder(contexts)
+        count_jobs = _JobCounter(context_bits)
         largest: list[tuple[int, int]] = []
         with self._session(write=True) as session:
             current = session.fetch_one("select_graph_version", self._params())[0]
@@ -1087,12 +1088,9 @@ class LineageStore:
             stale_version = current if current > version else 0
             done = 0
             for batch in _chunks(list(results.items())):
-                # JSON goes in as text: one entry's job list can hold thousands of contexts,
-                # built here from cached fragments rather than as lists of lists.
                 rows = []
                 for v, (down_counts, up_counts, bits) in batch:
                     down_counts, up_counts = _trim(down_counts), _trim(up_counts)
-                    job_contexts, job_count = encode(bits)
                     downstream_count = sum(down_counts)
                     rows.append(
                         self._params(
@@ -1104,8 +1102,8 @@ class LineageStore:
                             upstream_count=sum(up_counts),
                             upstream_max_depth=len(up_counts),
                             upstream_depth_counts=json.dumps(up_counts),
-                            job_contexts=job_contexts,
-                            job_count=job_count,
+                            context_bits=bits.to_bytes((bits.bit_length() + 7) // 8, "little"),
+                            job_count=count_jobs(bits),
                             computed_at=computed_at,
                             computed_version=version,
                             stale_version=stale_version,
@@ -1125,6 +1123,43 @@ class LineageStore:
             seconds=time.monotonic() - started,
             largest=[(names[asset_id], -count) for count, asset_id in largest],
         )
+
+    def _context_positions(self, needed: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        """The bit position of every (job id, op) context in ``needed``, new ones assigned.
+
+        Positions are assigned once, under a lock, and never change or get reused: a cache
+        entry written with them keeps its meaning whichever refresh wrote it.
+        """
+        with self._session() as session:
+            known = self._read_positions(session)
+        missing = needed - known.keys()
+        if not missing:
+            return known
+        with self._session(write=True) as session:
+            session.execute("lock_contexts", self._params())
+            known = self._read_positions(session)
+            following = max(known.values(), default=-1) + 1
+            rows = []
+            for job_id, op in sorted(needed - known.keys()):
+                rows.append(self._params(position=following, job_id=job_id, op=op))
+                following += 1
+            session.execute_many("insert_context", rows)
+            return self._read_positions(session)
+
+    def _read_positions(self, session: Session) -> dict[tuple[int, str], int]:
+        rows = session.fetch_all("select_contexts", self._params())
+        return {(job_id, op): position for position, job_id, op in rows}
+
+    def _contexts_at(self, session: Session, bits: bytes) -> list[tuple[int, str]]:
+        """The (job id, op) contexts whose positions are set in a cache entry's bit string."""
+        value = int.from_bytes(bits, "little")
+        positions = [i for i in range(value.bit_length()) if value >> i & 1]
+        if not positions:
+            return []
+        rows = session.fetch_all(
+            "select_contexts_at", self._params(positions=session.array(positions))
+        )
+        return sorted((int(job_id), op) for job_id, op in rows)
 
     def _no_job_id(self) -> int | None:
         with self._session() as session:
@@ -1745,38 +1780,36 @@ def _refresh_method(
     return "bfs" if walks < bitset else "bitset"
 
 
-class _ContextEncoder:
-    """(JSON text, number of jobs) of the (job id, op) contexts whose bits are set.
+class _JobCounter:
+    """The number of distinct jobs among the contexts whose bits are set.
 
-    The text is exactly ``json.dumps`` of the list of ``[job_id, op]`` pairs, lowest bit
-    first, joined from per-byte fragments cached on first use: one cache entry can list
-    thousands of contexts, and a full refresh writes an entry per asset.
+    Counted a byte at a time from masks cached on first use: a full refresh counts an entry
+    per asset, each over up to thousands of contexts.
     """
 
-    def __init__(self, contexts: Sequence[tuple[int, str]]) -> None:
-        self._items = [json.dumps([job_id, op]) for job_id, op in contexts]
+    def __init__(self, positions: Mapping[tuple[int, str], int]) -> None:
         jobs: dict[int, int] = {}
-        self._job_bits = [1 << jobs.setdefault(job_id, len(jobs)) for job_id, _ in contexts]
-        self._fragments: dict[int, tuple[str, int]] = {}
+        self._job_bit: dict[int, int] = {
+            position: 1 << jobs.setdefault(job_id, len(jobs))
+            for (job_id, _), position in sorted(positions.items(), key=lambda item: item[1])
+        }
+        self._masks: dict[int, int] = {}
 
-    def __call__(self, bits: int) -> tuple[str, int]:
-        parts = []
+    def __call__(self, bits: int) -> int:
         job_bits = 0
-        fragments = self._fragments
+        masks = self._masks
         for offset, byte in enumerate(bits.to_bytes((bits.bit_length() + 7) // 8, "little")):
             if not byte:
                 continue
-            found = fragments.get(offset << 8 | byte)
-            if found is None:
-                picked = [offset * 8 + i for i in range(8) if byte >> i & 1]
+            mask = masks.get(offset << 8 | byte)
+            if mask is None:
                 mask = 0
-                for i in picked:
-                    mask |= self._job_bits[i]
-                found = (", ".join(self._items[i] for i in picked), mask)
-                fragments[offset << 8 | byte] = found
-            parts.append(found[0])
-            job_bits |= found[1]
-        return "[" + ", ".join(parts) + "]", job_bits.bit_count()
+                for i in range(8):
+                    if byte >> i & 1:
+                        mask |= self._job_bit.get(offset * 8 + i, 0)
+                masks[offset << 8 | byte] = mask
+            job_bits |= mask
+        return job_bits.bit_count()
 
 
 def _depth_counts(depths: Mapping[int, int], max_depth: int) -> list[int]:

@@ -282,7 +282,8 @@ def _open_concurrently(url: str, queue) -> None:
         queue.put(repr(exc))
 
 
-def test_two_processes_migrating_a_fresh_database_at_once(store_url):
+def test_two_processes_migrating_a_fresh_database_at_once(bare_store_url):
+    store_url = bare_store_url
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     workers = [
@@ -307,3 +308,47 @@ def test_unreachable_postgres_gives_one_clear_error():
 def test_unsupported_url_is_refused():
     with pytest.raises(InvalidArgument, match="Unsupported"):
         open_store("mysql://localhost/x")
+
+
+def test_upgrading_a_store_keeps_its_lineage_and_recomputes_its_cache(bare_store_url, monkeypatch):
+    store_url = bare_store_url
+    """Version 3 changed the cache's job column: an older store upgrades in place, its old
+    entries count as stale, and the next refresh answers as the live walk does."""
+    from lineage_core.store import postgres as postgres_backend
+    from lineage_core.store import sqlite as sqlite_backend
+    from lineage_core.store.queries import load_migrations
+
+    for module in (postgres_backend, sqlite_backend):
+        monkeypatch.setattr(module, "load_migrations", lambda backend: load_migrations(backend)[:2])
+    with open_store(store_url) as store:
+        store.record_edge("a.t1", "a.t2", op="load", **ETL)
+        store.record_edge("a.t2", "a.t3", op="model", **ETL)
+    old_entry = (
+        "INSERT INTO lineage_impact_cache (asset_id, tenant_id, max_depth, downstream_count, "
+        "downstream_max_depth, downstream_depth_counts, upstream_count, upstream_max_depth, "
+        "upstream_depth_counts, job_contexts, job_count, computed_version, stale_version, "
+        "computed_at) SELECT id, tenant_id, 15, 7, 1, '[7]', 0, 0, '[]', '[[1, \"x\"]]', 1, "
+        "99, 0, '2026-01-01T00:00:00+00:00' FROM lineage_assets"
+    )
+    if store_url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(store_url.removeprefix("sqlite:///")) as conn:
+            conn.execute(old_entry)
+    else:
+        import psycopg
+
+        with psycopg.connect(store_url) as conn:
+            conn.execute(old_entry)
+    monkeypatch.undo()
+
+    with open_store(store_url) as store:
+        assert store.stale_cache_entries() == 3
+        assert store.impact("a.t1").cached is False
+        assert store.refresh_impact_cache().entries_refreshed == 3
+        cached, live = store.impact("a.t1"), store.impact("a.t1", live=True)
+        assert cached.cached and cached.total_impacted_assets == 2
+        assert [(j.workflow_name, j.ops) for j in cached.affected_workflows] == [
+            ("daily_etl", ["load", "model"])
+        ]
+        assert cached.affected_workflows == live.affected_workflows

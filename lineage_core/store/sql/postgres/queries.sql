@@ -259,20 +259,20 @@ WHERE a.tenant_id = %(tenant)s AND (c.asset_id IS NULL OR c.stale_version > c.co
 ORDER BY a.id;
 
 -- name: select_fresh_cache_entry
-SELECT downstream_depth_counts, job_contexts, computed_at FROM lineage_impact_cache
+SELECT downstream_depth_counts, context_bits, computed_at FROM lineage_impact_cache
 WHERE tenant_id = %(tenant)s AND asset_id = %(asset_id)s AND max_depth = %(max_depth)s
   AND stale_version <= computed_version;
 
 -- name: upsert_cache_entry
--- JSON arrives as text (the refresh builds it); job_contexts is a TEXT column.
+-- Depth counts arrive as JSON text; context_bits as bytes (see 0003_context_bits.sql).
 INSERT INTO lineage_impact_cache (
     asset_id, tenant_id, max_depth, downstream_count, downstream_max_depth,
     downstream_depth_counts, upstream_count, upstream_max_depth, upstream_depth_counts,
-    job_contexts, job_count, computed_version, stale_version, computed_at
+    context_bits, job_count, computed_version, stale_version, computed_at
 )
 VALUES (%(asset_id)s, %(tenant)s, %(max_depth)s, %(downstream_count)s, %(downstream_max_depth)s,
         %(downstream_depth_counts)s::jsonb, %(upstream_count)s, %(upstream_max_depth)s, %(upstream_depth_counts)s::jsonb,
-        %(job_contexts)s, %(job_count)s, %(computed_version)s, %(stale_version)s, %(computed_at)s)
+        %(context_bits)s, %(job_count)s, %(computed_version)s, %(stale_version)s, %(computed_at)s)
 ON CONFLICT (asset_id) DO UPDATE SET
     max_depth = excluded.max_depth,
     downstream_count = excluded.downstream_count,
@@ -281,7 +281,7 @@ ON CONFLICT (asset_id) DO UPDATE SET
     upstream_count = excluded.upstream_count,
     upstream_max_depth = excluded.upstream_max_depth,
     upstream_depth_counts = excluded.upstream_depth_counts,
-    job_contexts = excluded.job_contexts,
+    context_bits = excluded.context_bits,
     job_count = excluded.job_count,
     computed_version = excluded.computed_version,
     computed_at = excluded.computed_at;
@@ -395,3 +395,19 @@ ORDER BY p.id LIMIT %(limit)s;
 
 -- name: select_last_profile_id
 SELECT coalesce(max(id), 0) FROM lineage_table_profiles WHERE tenant_id = %(tenant)s;
+
+-- name: select_contexts
+SELECT position, job_id, op_name FROM lineage_contexts WHERE tenant_id = %(tenant)s;
+
+-- name: select_contexts_at
+SELECT job_id, op_name FROM lineage_contexts
+WHERE tenant_id = %(tenant)s AND position = ANY(%(positions)s::int[]);
+
+-- name: lock_contexts
+-- Serialises the writers of new positions, so two refreshes never pick the same one.
+SELECT id FROM lineage_tenants WHERE id = %(tenant)s FOR UPDATE;
+
+-- name: insert_context
+INSERT INTO lineage_contexts (tenant_id, position, job_id, op_name)
+VALUES (%(tenant)s, %(position)s, %(job_id)s, %(op)s)
+ON CONFLICT (tenant_id, job_id, op_name) DO NOTHING;

@@ -96,7 +96,9 @@ SELECT id FROM lineage_jobs
 WHERE tenant_id = :tenant AND code_location = :code_location AND job_name = :job;
 
 -- name: analyze_lineage
-PRAGMA optimize;
+-- Nothing on SQLite: its plans need no statistics, and with sqlite_stat1 present (3.40) the
+-- recursive walk builds a Bloom filter over all edges at every step (2 ms -> 50 ms).
+SELECT 1;
 
 -- name: select_edge_keys_by_sources
 SELECT id, source_id, target_id, job_id, op_name, active FROM lineage_edges
@@ -262,7 +264,7 @@ WHERE a.tenant_id = :tenant AND (c.asset_id IS NULL OR c.stale_version > c.compu
 ORDER BY a.id;
 
 -- name: select_fresh_cache_entry
-SELECT downstream_depth_counts, job_contexts, computed_at FROM lineage_impact_cache
+SELECT downstream_depth_counts, context_bits, computed_at FROM lineage_impact_cache
 WHERE tenant_id = :tenant AND asset_id = :asset_id AND max_depth = :max_depth
   AND stale_version <= computed_version;
 
@@ -270,11 +272,11 @@ WHERE tenant_id = :tenant AND asset_id = :asset_id AND max_depth = :max_depth
 INSERT INTO lineage_impact_cache (
     asset_id, tenant_id, max_depth, downstream_count, downstream_max_depth,
     downstream_depth_counts, upstream_count, upstream_max_depth, upstream_depth_counts,
-    job_contexts, job_count, computed_version, stale_version, computed_at
+    context_bits, job_count, computed_version, stale_version, computed_at
 )
 VALUES (:asset_id, :tenant, :max_depth, :downstream_count, :downstream_max_depth,
         :downstream_depth_counts, :upstream_count, :upstream_max_depth, :upstream_depth_counts,
-        :job_contexts, :job_count, :computed_version, :stale_version, :computed_at)
+        :context_bits, :job_count, :computed_version, :stale_version, :computed_at)
 ON CONFLICT (asset_id) DO UPDATE SET
     max_depth = excluded.max_depth,
     downstream_count = excluded.downstream_count,
@@ -283,7 +285,7 @@ ON CONFLICT (asset_id) DO UPDATE SET
     upstream_count = excluded.upstream_count,
     upstream_max_depth = excluded.upstream_max_depth,
     upstream_depth_counts = excluded.upstream_depth_counts,
-    job_contexts = excluded.job_contexts,
+    context_bits = excluded.context_bits,
     job_count = excluded.job_count,
     computed_version = excluded.computed_version,
     computed_at = excluded.computed_at;
@@ -397,3 +399,20 @@ ORDER BY p.id LIMIT :limit;
 
 -- name: select_last_profile_id
 SELECT coalesce(max(id), 0) FROM lineage_table_profiles WHERE tenant_id = :tenant;
+
+-- name: select_contexts
+SELECT position, job_id, op_name FROM lineage_contexts WHERE tenant_id = :tenant;
+
+-- name: select_contexts_at
+SELECT job_id, op_name FROM lineage_contexts
+WHERE tenant_id = :tenant AND position IN (SELECT value FROM json_each(:positions));
+
+-- name: lock_contexts
+-- Serialises the writers of new positions, so two refreshes never pick the same one.
+-- Nothing: a write session already holds SQLite's only write lock (BEGIN IMMEDIATE).
+SELECT 1;
+
+-- name: insert_context
+INSERT INTO lineage_contexts (tenant_id, position, job_id, op_name)
+VALUES (:tenant, :position, :job_id, :op)
+ON CONFLICT (tenant_id, job_id, op_name) DO NOTHING;
