@@ -133,6 +133,7 @@ class LineageStore:
         self._owns_backend = owns_backend
         self._open = threading.local()  # the session of this thread's ``transaction()``
         self._analyzed = self._unanalyzed = 0  # edges recorded before / since the last ANALYZE
+        self._jobs: dict[int, tuple[str, str]] = {}  # job id -> (code location, job name)
         with backend.session() as session:
             row = session.fetch_one("select_tenant", {"name": tenant})
         if row is None:
@@ -297,6 +298,19 @@ class LineageStore:
                     if short == match and name not in close:
                         close.append(name)
         return close[:3]
+
+    def _lineage_root(self, session: Session, name: str) -> tuple[int, str]:
+        """``_require_lineage`` and ``_asset_id`` in one query: a walk's fixed cost on a
+        server is mostly round trips."""
+        qualified_name = normalise_name(name)
+        row = session.fetch_one("select_root", self._params(qualified_name=qualified_name))
+        if row is None:
+            raise TenantNotFound(self.tenant)
+        if row[0] != Edition.PREMIUM.value:
+            raise LineageNotEnabled(self.tenant)
+        if row[1] is None:
+            raise AssetNotFound(qualified_name, self._suggestions(session, qualified_name))
+        return row[1], qualified_name
 
     def _asset_id(self, session: Session, name: str) -> tuple[int, str]:
         qualified_name = normalise_name(name)
@@ -777,8 +791,7 @@ class LineageStore:
         deadline = time.monotonic() + self.timeout
         with _gc_paused():
             with self._session(timeout=self.timeout) as session:
-                self._require_lineage(session)
-                root_id, root_name = self._asset_id(session, name)
+                root_id, root_name = self._lineage_root(session, name)
                 walk = self._walk(session, root_id, direction, max_depth, max_nodes, deadline)
                 info = self._asset_info(session, walk.depths.keys() | {root_id})
                 jobs = self._job_names(session, {edge[2] for edge in walk.edges})
@@ -842,37 +855,47 @@ class LineageStore:
         deadline: float,
         with_edges: bool,
     ) -> _Walk | None:
-        """The same walk in two queries when the reach is small, None when it is not.
+        """The same walk in one query when the reach is small, None when it is not.
 
         A recursive query lists every (asset, depth) within ``max_depth`` once (UNION, not
-        the design document's UNION ALL: a diamond cannot multiply rows), up to _SMALL_WALK
-        of them; one more query fetches the edges of the assets walked through. Fifteen
-        round trips become two; past _SMALL_WALK the level-by-level walk is cheaper.
+        the design document's UNION ALL: a diamond cannot multiply rows) and, while there are
+        at most _SMALL_WALK of them, returns the edges out of the assets walked through;
+        shortest depths are then found in memory over just those edges. Fifteen round trips
+        become one; past _SMALL_WALK the level-by-level walk is cheaper.
         """
         rows = session.fetch_all(
-            f"select_reach_{direction}",
+            f"select_small_walk_{direction}",
             self._params(root=root_id, max_depth=max_depth, limit=_SMALL_WALK + 1),
         )
-        if len(rows) > _SMALL_WALK:
+        pairs = next(row[5] for row in rows if row[5] is not None)
+        if pairs > _SMALL_WALK:
             return None
         if time.monotonic() > deadline:
             raise QueryTimeout(f"The {direction} walk ran past {self.timeout:g} s")
-        shortest: dict[int, int] = {}
-        for asset_id, depth in rows:
-            if asset_id != root_id and depth < shortest.get(asset_id, max_depth + 1):
-                shortest[asset_id] = depth
-        ordered = sorted(shortest.items(), key=lambda item: item[1])
-        truncated = len(ordered) > max_nodes
-        depths = dict(ordered[:max_nodes])  # the cap keeps the nearest, as the BFS does
-        edges: list[tuple] = []
-        if with_edges:
-            query = "select_out_edges" if direction == "downstream" else "select_in_edges"
-            walked = [root_id, *(asset_id for asset_id, d in depths.items() if d < max_depth)]
-            edges = session.fetch_all(query, self._params(ids=session.array(walked)))
-            if truncated:  # edges to assets left out by the cap are left out too
-                far = 1 if direction == "downstream" else 0
-                edges = [row for row in edges if row[far] in depths or row[far] == root_id]
-        return _Walk(depths, edges, truncated)
+        near, far = (0, 1) if direction == "downstream" else (1, 0)
+        edges = [row[:5] for row in rows if row[5] is None]
+        adjacency: dict[int, list[int]] = defaultdict(list)
+        for edge in edges:
+            adjacency[edge[near]].append(edge[far])
+        depths: dict[int, int] = {}
+        seen, frontier = {root_id}, [root_id]
+        for depth in range(1, max_depth + 1):
+            following = []
+            for asset_id in frontier:
+                for other in adjacency.get(asset_id, ()):
+                    if other not in seen:
+                        seen.add(other)
+                        following.append(other)
+                        depths[other] = depth
+            if not following:
+                break
+            frontier = following
+        truncated = len(depths) > max_nodes
+        if truncated:  # the cap keeps the nearest, as the level-by-level walk does
+            depths = dict(sorted(depths.items(), key=lambda item: item[1])[:max_nodes])
+            kept = depths.keys() | {root_id}
+            edges = [edge for edge in edges if edge[near] in kept and edge[far] in kept]
+        return _Walk(depths, edges if with_edges else [], truncated)
 
     def _asset_info(self, session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str, str]]:
         info: dict[int, tuple[str, str, str]] = {}
@@ -884,10 +907,13 @@ class LineageStore:
         return info
 
     def _job_names(self, session: Session, job_ids: set[int]) -> dict[int, tuple[str, str]]:
-        if not job_ids:
-            return {}
-        rows = session.fetch_all("select_jobs", self._params())
-        return {job_id: (location, job) for job_id, location, job in rows if job_id in job_ids}
+        """(code location, job) by job id; read once per store, since a job row never
+        changes (a renamed job is a new row) and only new jobs miss."""
+        known = self._jobs
+        if not job_ids <= known.keys():
+            rows = session.fetch_all("select_jobs", self._params())
+            known.update({job_id: (location, job) for job_id, location, job in rows})
+        return {job_id: known[job_id] for job_id in job_ids if job_id in known}
 
     # -- impact --------------------------------------------------------------------------
 
@@ -911,8 +937,7 @@ class LineageStore:
             raise InvalidArgument("limit and offset must not be negative")
         deadline = time.monotonic() + self.timeout
         with _gc_paused(), self._session(timeout=self.timeout) as session:
-            self._require_lineage(session)
-            root_id, root_name = self._asset_id(session, name)
+            root_id, root_name = self._lineage_root(session, name)
             cached = None
             if not live and max_depth == DEFAULT_MAX_DEPTH:
                 cached = session.fetch_one(
@@ -1628,8 +1653,10 @@ def _gc_paused() -> Iterator[None]:
 
 # Walks can return hundreds of thousands of edges, and pydantic's ``model_construct`` walks
 # every field and alias on each call (~5 us). These set the same four attributes directly,
-# from values the store built itself (~1.5 us): the models equal, dump and copy as
-# ``model_construct``'s. The field lists are checked against the models at import.
+# from values the store built itself (~0.7 us; edges inline it): the models equal, dump and copy as
+# ``model_construct``'s. The field lists are checked against the models at import. Every
+# model of a kind shares one fields-set: the models are frozen, and ``model_copy`` copies
+# the set before it adds to it.
 _NODE_FIELDS = ("id", "name", "qualified_name", "type", "depth")
 _EDGE_FIELDS = ("source", "target", "workflow_id", "op", "code_location", "transformation_type")
 for _model, _fields in ((GraphNode, _NODE_FIELDS), (GraphEdge, _EDGE_FIELDS)):
@@ -1647,37 +1674,10 @@ def _graph_node(id: str, name: str, qualified_name: str, type: str, depth: int) 
         "__dict__",
         {"id": id, "name": name, "qualified_name": qualified_name, "type": type, "depth": depth},
     )
-    _set_attribute(node, "__pydantic_fields_set__", _NODE_SET.copy())
+    _set_attribute(node, "__pydantic_fields_set__", _NODE_SET)
     _set_attribute(node, "__pydantic_extra__", None)
     _set_attribute(node, "__pydantic_private__", None)
     return node
-
-
-def _graph_edge(
-    source: str,
-    target: str,
-    workflow_id: str | None,
-    op: str | None,
-    code_location: str | None,
-    transformation_type: str | None,
-) -> GraphEdge:
-    edge = _new(GraphEdge)
-    _set_attribute(
-        edge,
-        "__dict__",
-        {
-            "source": source,
-            "target": target,
-            "workflow_id": workflow_id,
-            "op": op,
-            "code_location": code_location,
-            "transformation_type": transformation_type,
-        },
-    )
-    _set_attribute(edge, "__pydantic_fields_set__", _EDGE_SET.copy())
-    _set_attribute(edge, "__pydantic_extra__", None)
-    _set_attribute(edge, "__pydantic_private__", None)
-    return edge
 
 
 def _lineage_graph(
@@ -1700,18 +1700,27 @@ def _lineage_graph(
     no_context = (None, None)
     edges = []
     append = edges.append
+    new, set_attribute, fields_set = _new, _set_attribute, _EDGE_SET
     for source_id, target_id, job_id, op, transformation in walk.edges:
         job, location = contexts.get(job_id, no_context)
-        append(
-            _graph_edge(
-                text_ids.get(source_id) or str(source_id),
-                text_ids.get(target_id) or str(target_id),
-                job,
-                op or None,
-                location,
-                transformation,
-            )
+        # As _graph_node does, inlined: this loop runs once per edge of the answer.
+        edge = new(GraphEdge)
+        set_attribute(
+            edge,
+            "__dict__",
+            {
+                "source": text_ids.get(source_id) or str(source_id),
+                "target": text_ids.get(target_id) or str(target_id),
+                "workflow_id": job,
+                "op": op or None,
+                "code_location": location,
+                "transformation_type": transformation,
+            },
         )
+        set_attribute(edge, "__pydantic_fields_set__", fields_set)
+        set_attribute(edge, "__pydantic_extra__", None)
+        set_attribute(edge, "__pydantic_private__", None)
+        append(edge)
     return LineageGraph.model_construct(
         direction=direction,
         root_asset_id=str(root_id),

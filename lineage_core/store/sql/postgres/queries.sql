@@ -65,6 +65,12 @@ SELECT qualified_name FROM lineage_assets
 WHERE tenant_id = %(tenant)s AND lower(qualified_name) LIKE %(pattern)s ESCAPE '\'
 LIMIT %(limit)s;
 
+-- name: select_root
+-- The tenant's edition and the asset's id (NULL when unknown); no row: no such tenant.
+SELECT t.edition, a.id FROM lineage_tenants t
+LEFT JOIN lineage_assets a ON a.tenant_id = t.id AND a.qualified_name = %(qualified_name)s
+WHERE t.id = %(tenant)s;
+
 -- name: select_asset_id
 SELECT id FROM lineage_assets WHERE tenant_id = %(tenant)s AND qualified_name = %(qualified_name)s;
 
@@ -189,26 +195,41 @@ WHERE e.tenant_id = %(tenant)s
 ORDER BY s.qualified_name, t.qualified_name, j.job_name, e.op_name
 LIMIT %(limit)s;
 
--- name: select_reach_downstream
--- Every (asset, depth) within max_depth, each once (UNION): small walks in one round trip.
+-- name: select_small_walk_downstream
+-- A small walk in one round trip: the number of (asset, depth) pairs within max_depth
+-- (UNION keeps each pair once, so a diamond cannot multiply rows; past :limit the
+-- caller walks level by level instead), then, when under the limit, every edge out of
+-- an asset reached before max_depth. The caller finds shortest depths over those edges.
 WITH RECURSIVE reach(id, depth) AS (
     SELECT %(root)s::bigint, 0
     UNION
     SELECT e.target_id, r.depth + 1 FROM reach r
     JOIN lineage_edges e ON e.tenant_id = %(tenant)s AND e.source_id = r.id AND e.active
     WHERE r.depth < %(max_depth)s
-)
-SELECT id, depth FROM reach LIMIT %(limit)s;
+),
+capped AS MATERIALIZED (SELECT id, depth FROM reach LIMIT %(limit)s)
+SELECT NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text, count(*) FROM capped
+UNION ALL
+SELECT e.source_id, e.target_id, e.job_id, e.op_name, e.transformation_type, NULL
+FROM (SELECT DISTINCT id FROM capped WHERE depth < %(max_depth)s) w
+JOIN lineage_edges e ON e.tenant_id = %(tenant)s AND e.source_id = w.id AND e.active
+WHERE (SELECT count(*) FROM capped) < %(limit)s;
 
--- name: select_reach_upstream
+-- name: select_small_walk_upstream
 WITH RECURSIVE reach(id, depth) AS (
     SELECT %(root)s::bigint, 0
     UNION
     SELECT e.source_id, r.depth + 1 FROM reach r
     JOIN lineage_edges e ON e.tenant_id = %(tenant)s AND e.target_id = r.id AND e.active
     WHERE r.depth < %(max_depth)s
-)
-SELECT id, depth FROM reach LIMIT %(limit)s;
+),
+capped AS MATERIALIZED (SELECT id, depth FROM reach LIMIT %(limit)s)
+SELECT NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text, count(*) FROM capped
+UNION ALL
+SELECT e.source_id, e.target_id, e.job_id, e.op_name, e.transformation_type, NULL
+FROM (SELECT DISTINCT id FROM capped WHERE depth < %(max_depth)s) w
+JOIN lineage_edges e ON e.tenant_id = %(tenant)s AND e.target_id = w.id AND e.active
+WHERE (SELECT count(*) FROM capped) < %(limit)s;
 
 -- name: select_out_edges
 SELECT source_id, target_id, job_id, op_name, transformation_type FROM lineage_edges

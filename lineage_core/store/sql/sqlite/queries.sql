@@ -66,6 +66,12 @@ SELECT qualified_name FROM lineage_assets
 WHERE tenant_id = :tenant AND lower(qualified_name) LIKE :pattern ESCAPE '\'
 LIMIT :limit;
 
+-- name: select_root
+-- The tenant's edition and the asset's id (NULL when unknown); no row: no such tenant.
+SELECT t.edition, a.id FROM lineage_tenants t
+LEFT JOIN lineage_assets a ON a.tenant_id = t.id AND a.qualified_name = :qualified_name
+WHERE t.id = :tenant;
+
 -- name: select_asset_id
 SELECT id FROM lineage_assets WHERE tenant_id = :tenant AND qualified_name = :qualified_name;
 
@@ -194,26 +200,41 @@ WHERE e.tenant_id = :tenant
 ORDER BY s.qualified_name, t.qualified_name, j.job_name, e.op_name
 LIMIT :limit;
 
--- name: select_reach_downstream
--- Every (asset, depth) within max_depth, each once (UNION): small walks in one query.
+-- name: select_small_walk_downstream
+-- A small walk in one round trip: the number of (asset, depth) pairs within max_depth
+-- (UNION keeps each pair once, so a diamond cannot multiply rows; past :limit the
+-- caller walks level by level instead), then, when under the limit, every edge out of
+-- an asset reached before max_depth. The caller finds shortest depths over those edges.
 WITH RECURSIVE reach(id, depth) AS (
     SELECT :root, 0
     UNION
     SELECT e.target_id, r.depth + 1 FROM reach r
     JOIN lineage_edges e ON e.tenant_id = :tenant AND e.source_id = r.id AND e.active
     WHERE r.depth < :max_depth
-)
-SELECT id, depth FROM reach LIMIT :limit;
+),
+capped AS MATERIALIZED (SELECT id, depth FROM reach LIMIT :limit)
+SELECT NULL, NULL, NULL, NULL, NULL, count(*) FROM capped
+UNION ALL
+SELECT e.source_id, e.target_id, e.job_id, e.op_name, e.transformation_type, NULL
+FROM (SELECT DISTINCT id FROM capped WHERE depth < :max_depth) w
+JOIN lineage_edges e ON e.tenant_id = :tenant AND e.source_id = w.id AND e.active
+WHERE (SELECT count(*) FROM capped) < :limit;
 
--- name: select_reach_upstream
+-- name: select_small_walk_upstream
 WITH RECURSIVE reach(id, depth) AS (
     SELECT :root, 0
     UNION
     SELECT e.source_id, r.depth + 1 FROM reach r
     JOIN lineage_edges e ON e.tenant_id = :tenant AND e.target_id = r.id AND e.active
     WHERE r.depth < :max_depth
-)
-SELECT id, depth FROM reach LIMIT :limit;
+),
+capped AS MATERIALIZED (SELECT id, depth FROM reach LIMIT :limit)
+SELECT NULL, NULL, NULL, NULL, NULL, count(*) FROM capped
+UNION ALL
+SELECT e.source_id, e.target_id, e.job_id, e.op_name, e.transformation_type, NULL
+FROM (SELECT DISTINCT id FROM capped WHERE depth < :max_depth) w
+JOIN lineage_edges e ON e.tenant_id = :tenant AND e.target_id = w.id AND e.active
+WHERE (SELECT count(*) FROM capped) < :limit;
 
 -- name: select_out_edges
 SELECT source_id, target_id, job_id, op_name, transformation_type FROM lineage_edges
