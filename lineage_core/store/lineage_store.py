@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import gc
+import heapq
 import json
 import threading
 import time
@@ -1106,40 +1107,42 @@ class LineageStore:
             }
         computed_at = _now()
         count_jobs = _JobCounter(context_bits)
-        largest: list[tuple[int, int]] = []
         with self._session(write=True) as session:
             current = session.fetch_one("select_graph_version", self._params())[0]
             # If lineage changed while we computed, new entries start stale (conservative).
             stale_version = current if current > version else 0
-            done = 0
-            for batch in _chunks(list(results.items())):
-                rows = []
-                for v, (down_counts, up_counts, bits) in batch:
+            tenant = self._tenant_id
+
+            def entries() -> Iterator[tuple]:
+                for done, (v, (down_counts, up_counts, bits)) in enumerate(results.items(), 1):
                     down_counts, up_counts = _trim(down_counts), _trim(up_counts)
-                    downstream_count = sum(down_counts)
-                    rows.append(
-                        self._params(
-                            asset_id=asset_ids[v],
-                            max_depth=depth,
-                            downstream_count=downstream_count,
-                            downstream_max_depth=len(down_counts),
-                            downstream_depth_counts=json.dumps(down_counts),
-                            upstream_count=sum(up_counts),
-                            upstream_max_depth=len(up_counts),
-                            upstream_depth_counts=json.dumps(up_counts),
-                            context_bits=bits.to_bytes((bits.bit_length() + 7) // 8, "little"),
-                            job_count=count_jobs(bits),
-                            computed_at=computed_at,
-                            computed_version=version,
-                            stale_version=stale_version,
-                        )
+                    yield (
+                        asset_ids[v],
+                        tenant,
+                        depth,
+                        sum(down_counts),
+                        len(down_counts),
+                        json.dumps(down_counts),
+                        sum(up_counts),
+                        len(up_counts),
+                        json.dumps(up_counts),
+                        bits.to_bytes((bits.bit_length() + 7) // 8, "little"),
+                        count_jobs(bits),
+                        version,
+                        stale_version,
+                        computed_at,
                     )
-                    largest.append((-downstream_count, asset_ids[v]))
-                largest = sorted(largest)[:5]
-                session.execute_many("upsert_cache_entry", rows)
-                done += len(rows)
-                if progress:
-                    progress("write", done, len(results))
+                    if progress and done % _BULK == 0:
+                        progress("write", done, len(results))
+
+            session.execute("create_cache_load")
+            session.copy_rows("copy_cache_load", entries())
+            session.execute("merge_cache_load")
+            if progress:
+                progress("write", len(results), len(results))
+        largest = heapq.nsmallest(
+            5, ((-sum(down), asset_ids[v]) for v, (down, _, _) in results.items())
+        )
         names = self._names_by_id([asset_id for _, asset_id in largest])
         return RefreshResult(
             entries_refreshed=len(results),
@@ -1792,19 +1795,26 @@ def _refresh_method(
 class _JobCounter:
     """The number of distinct jobs among the contexts whose bits are set.
 
-    Counted a byte at a time from masks cached on first use: a full refresh counts an entry
-    per asset, each over up to thousands of contexts.
+    A full refresh counts an entry per asset, each over up to thousands of contexts. With few
+    jobs, one AND per job against the job's mask of contexts is cheapest; with many, the set
+    bytes are mapped to job bits through masks cached on first use.
     """
 
     def __init__(self, positions: Mapping[tuple[int, str], int]) -> None:
         jobs: dict[int, int] = {}
-        self._job_bit: dict[int, int] = {
-            position: 1 << jobs.setdefault(job_id, len(jobs))
-            for (job_id, _), position in sorted(positions.items(), key=lambda item: item[1])
-        }
+        self._job_bit: dict[int, int] = {}
+        by_job: dict[int, int] = defaultdict(int)
+        for (job_id, _), position in sorted(positions.items(), key=lambda item: item[1]):
+            self._job_bit[position] = 1 << jobs.setdefault(job_id, len(jobs))
+            by_job[job_id] |= 1 << position
+        self._job_masks = list(by_job.values())
+        width = (max(positions.values(), default=0) + 8) // 8  # bytes of the widest entry
+        self._by_mask = len(self._job_masks) <= width
         self._masks: dict[int, int] = {}
 
     def __call__(self, bits: int) -> int:
+        if self._by_mask:
+            return sum(1 for mask in self._job_masks if bits & mask)
         job_bits = 0
         masks = self._masks
         for offset, byte in enumerate(bits.to_bytes((bits.bit_length() + 7) // 8, "little")):

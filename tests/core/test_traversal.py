@@ -246,3 +246,26 @@ def test_query_time_limit_stops_a_long_walk(store):
     assert time.monotonic() - started < 5
     store.timeout = 30
     assert store.downstream("l.n0_0").total_nodes == 11 * 40
+
+
+@pytest.mark.parametrize("jobs", [2, 40], ids=["few jobs", "more jobs than context bytes"])
+def test_cached_job_counts_equal_the_live_answer(store, jobs):
+    """Job counts are read from each entry's context bits, one way for few jobs and another
+    for many; both must count what the live answer lists."""
+    edges = [
+        {
+            "source": f"c.n{i}",
+            "target": f"c.n{i + 1}",
+            "job": f"job_{i % jobs}",
+            "op": f"op_{i % 3}",
+            "code_location": "loc",
+        }
+        for i in range(60)
+    ]
+    store.record_edges(edges)
+    store.refresh_impact_cache(stale_only=False, method="bitset")
+    counts = {name: job_count for name, _, job_count in store.largest_impacts(limit=100)}
+    for name in ("c.n0", "c.n30", "c.n45", "c.n59", "c.n60"):
+        live = store.impact(name, live=True)
+        assert counts[name] == len(live.affected_workflows), name
+    assert counts["c.n0"] == min(jobs, 16)  # 15 levels: 16 edges from the root

@@ -284,16 +284,28 @@ SELECT downstream_depth_counts, context_bits, computed_at FROM lineage_impact_ca
 WHERE tenant_id = %(tenant)s AND asset_id = %(asset_id)s AND max_depth = %(max_depth)s
   AND stale_version <= computed_version;
 
--- name: upsert_cache_entry
--- Depth counts arrive as JSON text; context_bits as bytes (see 0003_context_bits.sql).
+-- name: create_cache_load
+-- A refresh writes up to an entry per asset: COPY into a scratch table, then one upsert
+-- (stale_version is kept on update: a writer that marked the entry meanwhile wins).
+CREATE TEMP TABLE lineage_cache_load (LIKE lineage_impact_cache) ON COMMIT DROP;
+
+-- name: copy_cache_load
+COPY lineage_cache_load (
+    asset_id, tenant_id, max_depth, downstream_count, downstream_max_depth,
+    downstream_depth_counts, upstream_count, upstream_max_depth, upstream_depth_counts,
+    context_bits, job_count, computed_version, stale_version, computed_at
+) FROM STDIN;
+
+-- name: merge_cache_load
 INSERT INTO lineage_impact_cache (
     asset_id, tenant_id, max_depth, downstream_count, downstream_max_depth,
     downstream_depth_counts, upstream_count, upstream_max_depth, upstream_depth_counts,
     context_bits, job_count, computed_version, stale_version, computed_at
 )
-VALUES (%(asset_id)s, %(tenant)s, %(max_depth)s, %(downstream_count)s, %(downstream_max_depth)s,
-        %(downstream_depth_counts)s::jsonb, %(upstream_count)s, %(upstream_max_depth)s, %(upstream_depth_counts)s::jsonb,
-        %(context_bits)s, %(job_count)s, %(computed_version)s, %(stale_version)s, %(computed_at)s)
+SELECT asset_id, tenant_id, max_depth, downstream_count, downstream_max_depth,
+    downstream_depth_counts, upstream_count, upstream_max_depth, upstream_depth_counts,
+    context_bits, job_count, computed_version, stale_version, computed_at
+FROM lineage_cache_load
 ON CONFLICT (asset_id) DO UPDATE SET
     max_depth = excluded.max_depth,
     downstream_count = excluded.downstream_count,

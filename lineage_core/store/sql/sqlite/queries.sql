@@ -289,15 +289,18 @@ SELECT downstream_depth_counts, context_bits, computed_at FROM lineage_impact_ca
 WHERE tenant_id = :tenant AND asset_id = :asset_id AND max_depth = :max_depth
   AND stale_version <= computed_version;
 
--- name: upsert_cache_entry
+-- name: create_cache_load
+-- Nothing: SQLite upserts row by row in copy_cache_load, within the same transaction.
+SELECT 1;
+
+-- name: copy_cache_load
+-- stale_version is kept on update: a writer that marked the entry meanwhile wins.
 INSERT INTO lineage_impact_cache (
     asset_id, tenant_id, max_depth, downstream_count, downstream_max_depth,
     downstream_depth_counts, upstream_count, upstream_max_depth, upstream_depth_counts,
     context_bits, job_count, computed_version, stale_version, computed_at
 )
-VALUES (:asset_id, :tenant, :max_depth, :downstream_count, :downstream_max_depth,
-        :downstream_depth_counts, :upstream_count, :upstream_max_depth, :upstream_depth_counts,
-        :context_bits, :job_count, :computed_version, :stale_version, :computed_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (asset_id) DO UPDATE SET
     max_depth = excluded.max_depth,
     downstream_count = excluded.downstream_count,
@@ -310,6 +313,9 @@ ON CONFLICT (asset_id) DO UPDATE SET
     job_count = excluded.job_count,
     computed_version = excluded.computed_version,
     computed_at = excluded.computed_at;
+
+-- name: merge_cache_load
+SELECT 1;
 
 -- name: select_cache_summaries
 SELECT a.qualified_name, c.downstream_count, c.upstream_count, c.job_count, c.downstream_max_depth
