@@ -11,7 +11,9 @@ op context, one job per layer):
 It prints the median and p95 of 15-level walks grouped by reach size, cached and live impact,
 a full and an incremental refresh of the impact cache (time and peak memory), and, beside
 them, the design document's ``UNION ALL`` recursive query and an in-memory BFS over the same
-edges (plain dict adjacency and visited set), with the store's ratio to that BFS.
+edges (plain dict adjacency and visited set), with the store's ratio to that BFS, and to
+that BFS followed by building the same answer (the store's pydantic models): the second ratio
+is what the store adds over walking in memory and answering in Python.
 
 Graphs are built once and kept (PostgreSQL databases ``lineage_bench_<graph>``, SQLite files
 under ``--sqlite-dir``): a rerun reuses a store that already holds the same graph.
@@ -43,6 +45,7 @@ from psycopg import sql
 
 from lineage_core import open_store
 from lineage_core.store import LineageStore
+from lineage_core.store.lineage_store import _lineage_graph, _Walk
 from lineage_core.store.queries import load_migrations
 
 DEPTH = 15
@@ -301,6 +304,7 @@ class Row:
     reach: float | None = None  # mean assets reached
     edges: float | None = None  # mean edges returned
     bfs: list[float] = field(default_factory=list)  # seconds
+    answer: list[float] = field(default_factory=list)  # seconds: BFS plus the answer's models
     target_ms: float | None = None
     note: str = ""
 
@@ -323,6 +327,16 @@ class Row:
         return None
 
     @property
+    def answer_ms(self) -> float | None:
+        return statistics.median(self.answer) * 1000 if self.answer else None
+
+    @property
+    def answer_ratio(self) -> float | None:
+        if self.samples and self.answer:
+            return statistics.median(self.samples) / max(statistics.median(self.answer), 1e-9)
+        return None
+
+    @property
     def met(self) -> str:
         if self.target_ms is None or not self.samples:
             return ""
@@ -341,6 +355,8 @@ class Row:
             "edges": self.edges,
             "bfs_median_ms": self.bfs_ms,
             "ratio_vs_bfs": self.ratio,
+            "bfs_and_models_median_ms": self.answer_ms,
+            "ratio_vs_bfs_and_models": self.answer_ratio,
             "target_ms": self.target_ms,
             "met": self.met,
             "note": self.note,
@@ -403,6 +419,16 @@ class Bfs:
         del seen[root]
         return seen, edges
 
+    def answer(self, root: str, direction: str, max_depth: int = DEPTH) -> Any:
+        """The same walk turned into the store's answer (its pydantic models, built by the
+        store's own constructor): what any Python API returning this graph pays on top of
+        the walk itself."""
+        depths, edges = self.walk(root, direction, max_depth)
+        info = {name: (name.rsplit(".", 1)[-1], name, "table") for name in [root, *depths]}
+        jobs = {job: ("bench", job) for job in {edge[2] for edge in edges}}
+        walk = _Walk(depths, edges, False)
+        return _lineage_graph(direction, root, root, max_depth, walk, info, jobs)
+
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
@@ -424,6 +450,9 @@ def measure_walks(
                 bfs_seconds, (depths, edges) = timed(
                     lambda root=root, direction=direction: bfs.walk(root, direction)
                 )
+                answer_seconds, _ = timed(
+                    lambda root=root, direction=direction: bfs.answer(root, direction)
+                )
                 if attempt == 0 and check:
                     _check(result, depths, edges, root, direction)
                 group = reach_group(result.total_nodes)
@@ -442,6 +471,7 @@ def measure_walks(
                 )
                 row.samples.append(seconds)
                 row.bfs.append(bfs_seconds)
+                row.answer.append(answer_seconds)
                 reach_sum.setdefault(key, []).append((result.total_nodes, len(result.edges)))
     for key, row in rows.items():
         row.reach = statistics.mean(r for r, _ in reach_sum[key])
@@ -766,6 +796,8 @@ def print_table(rows: list[Row], out: Any = sys.stdout) -> None:
         "p95 ms",
         "bfs ms",
         "x bfs",
+        "bfs+models ms",
+        "x bfs+models",
         "target ms",
         "met",
         "note",
@@ -785,6 +817,8 @@ def print_table(rows: list[Row], out: Any = sys.stdout) -> None:
                 _fmt(r.p95_ms, 2),
                 _fmt(r.bfs_ms, 2),
                 _fmt(r.ratio, 2),
+                _fmt(r.answer_ms, 2),
+                _fmt(r.answer_ratio, 2),
                 _fmt(r.target_ms, 0),
                 r.met,
                 r.note,
@@ -793,7 +827,7 @@ def print_table(rows: list[Row], out: Any = sys.stdout) -> None:
     widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
     for line in lines:
         cells = [
-            cell.rjust(width) if 4 <= i <= 11 else cell.ljust(width)
+            cell.rjust(width) if 4 <= i <= 13 else cell.ljust(width)
             for i, (cell, width) in enumerate(zip(line, widths, strict=False))
         ]
         print("  ".join([*cells, line[-1]]).rstrip(), file=out)
@@ -885,7 +919,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(
         f"load average (1/5/15 min) before {'/'.join(f'{x:.1f}' for x in load_before)}, "
         f"after {'/'.join(f'{x:.1f}' for x in load_after)} on {os.cpu_count()} CPUs; "
-        "walk ratios compare medians of the store and of the in-memory BFS run back to back"
+        "walk ratios compare medians of the store and of the in-memory BFS run back to back; "
+        "bfs+models adds building the same answer's models from the BFS result"
     )
     if args.json:
         Path(args.json).write_text(json.dumps([row.as_json() for row in rows], indent=2) + "\n")
