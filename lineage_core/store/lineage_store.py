@@ -15,6 +15,11 @@ import difflib
 import gc
 import heapq
 import json
+import logging
+import os
+import pickle
+import subprocess
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -66,6 +71,8 @@ DEFAULT_MAX_NODES = 100_000
 DEFAULT_TIMEOUT_SECONDS = 30.0
 _MARK_ALL_THRESHOLD = 2_000  # changed edges in one write above which every entry is marked stale
 _BULK = 5_000
+_log = logging.getLogger(__name__)
+_PARALLEL_FROM = 20_000  # assets from which a refresh's upstream pass gets its own process
 _SMALL_WALK = 2_000  # (asset, depth) pairs up to which a walk takes two queries, not one a level
 _ANALYZE_AFTER = 10_000  # edges recorded before the planner's statistics are refreshed
 
@@ -1022,13 +1029,18 @@ class LineageStore:
         stale_only: bool = True,
         method: Literal["auto", "bfs", "bitset"] = "auto",
         progress: Callable[[str, int, int], None] | None = None,
+        workers: int | None = None,
     ) -> RefreshResult:
         """Recompute cache entries: stale and missing ones by default, every one on request.
 
         The whole graph is read once; a few entries are answered by one in-memory walk each,
         many by the bitset pass of :mod:`lineage_core.graph` over every asset at once
-        (``method`` forces one or the other; both give the same entries).
+        (``method`` forces one or the other; both give the same entries). With ``workers=2``
+        the bitset pass's upstream half runs in a second process while this one does the
+        downstream half; by default that happens on large graphs when there is a second CPU.
         """
+        if workers is not None and workers not in (1, 2):
+            raise InvalidArgument(f"workers must be 1 or 2, got {workers}")
         if method not in ("auto", "bfs", "bitset"):
             raise InvalidArgument(f"Unknown refresh method {method!r}")
         started = time.monotonic()
@@ -1095,22 +1107,18 @@ class LineageStore:
             # One level order for both directions: what an asset reaches at one depth, up or
             # down, sits in a few blocks of bits (see lineage_core.graph).
             positions = level_order(down)
-            down_reach = bounded_reach(
-                down,
-                depth,
-                positions,
-                (lambda k: progress("downstream", k, n)) if progress else None,
-            )
-            up_reach = bounded_reach(
-                up,
-                depth,
-                positions,
-                (lambda k: progress("upstream", k, n)) if progress else None,
-            )
-            unions = bounded_union(down, depth, labels)
-            results = {
-                v: (down_reach[v].depth_counts, up_reach[v].depth_counts, unions[v]) for v in wanted
-            }
+            if workers is None:
+                workers = 2 if n >= _PARALLEL_FROM and (os.cpu_count() or 1) > 1 else 1
+            with _upstream_pass(up, depth, positions, workers) as upstream:
+                down_reach = bounded_reach(
+                    down,
+                    depth,
+                    positions,
+                    (lambda k: progress("downstream", k, n)) if progress else None,
+                )
+                unions = bounded_union(down, depth, labels)
+                up_counts = upstream((lambda k: progress("upstream", k, n)) if progress else None)
+            results = {v: (down_reach[v].depth_counts, up_counts[v], unions[v]) for v in wanted}
         computed_at = _now()
         count_jobs = _JobCounter(context_bits)
         with self._session(write=True) as session:
@@ -1796,6 +1804,65 @@ def _refresh_method(
     walks = 0.7 * per_walk * len(wanted)
     bitset = 2.0 * (n + edge_count) * depth * (1 + 4 * density)
     return "bfs" if walks < bitset else "bitset"
+
+
+@contextmanager
+def _upstream_pass(
+    adjacency: Sequence[Sequence[int]], max_depth: int, positions: Sequence[int], workers: int
+) -> Iterator[Callable[[Callable[[int], None] | None], list[list[int]]]]:
+    """Starts the upstream half in a second process (``workers=2``, see
+    :mod:`lineage_core.store.reach_worker`) and yields the function that collects it. With one
+    worker, or if the second process fails, that function computes it here instead.
+    """
+
+    def here(progress: Callable[[int], None] | None) -> list[list[int]]:
+        reach = bounded_reach(adjacency, max_depth, positions, progress)
+        return [entry.depth_counts for entry in reach]
+
+    if workers == 1:
+        yield here
+        return
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "lineage_core.store.reach_worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+    def feed() -> None:
+        # From a thread: the pipe takes the input only as fast as the worker, which first
+        # has to start Python, reads it.
+        try:
+            pickle.dump((adjacency, max_depth, positions), worker.stdin, pickle.HIGHEST_PROTOCOL)
+            worker.stdin.close()
+        except OSError:
+            pass  # it died early: collect() says so and computes here
+
+    feeder = threading.Thread(target=feed, name="lineage-refresh-feed", daemon=True)
+    feeder.start()
+    try:
+
+        def collect(progress: Callable[[int], None] | None) -> list[list[int]]:
+            feeder.join()
+            output = worker.stdout.read()
+            errors = worker.stderr.read()
+            if worker.wait() == 0:
+                counts = pickle.loads(output)
+                if progress:
+                    progress(len(counts))
+                return counts
+            detail = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            _log.warning("The upstream refresh worker failed (%s); computing here", detail[0])
+            return here(progress)
+
+        yield collect
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        feeder.join()
+        for stream in (worker.stdin, worker.stdout, worker.stderr):
+            stream.close()
 
 
 class _JobCounter:

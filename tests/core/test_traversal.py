@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lineage_core import QueryTimeout
+from lineage_core import InvalidArgument, QueryTimeout
 
 NODES = [f"s.t{i}" for i in range(10)]
 JOBS = [None, ("loc_a", "job_1"), ("loc_a", "job_2"), ("loc_b", "job_1")]
@@ -269,3 +269,37 @@ def test_cached_job_counts_equal_the_live_answer(store, jobs):
         live = store.impact(name, live=True)
         assert counts[name] == len(live.affected_workflows), name
     assert counts["c.n0"] == min(jobs, 16)  # 15 levels: 16 edges from the root
+
+
+def _cache_answers(store, names):
+    return {name: _comparable(store.impact(name)) for name in names}
+
+
+@pytest.mark.parametrize("worker", ["python", "broken"])
+def test_refresh_with_a_second_process_gives_the_same_entries(store, monkeypatch, caplog, worker):
+    """The upstream half may run in a worker process; a worker that dies is replaced by
+    computing here, and either way the entries equal the live answers."""
+    edges = [
+        (f"w.n{i}", f"w.n{j}")
+        for i in range(40)
+        for j in (i + 1, i + 3, (i * 7) % 40)
+        if j < 40 and j != i
+    ]
+    store.record_edges([{"source": s, "target": t, "job": "j", "op": "o"} for s, t in edges])
+    names = [f"w.n{i}" for i in range(40)]
+    if worker == "broken":
+        monkeypatch.setattr("sys.executable", "/bin/false")
+    result = store.refresh_impact_cache(stale_only=False, method="bitset", workers=2)
+    assert result.entries_refreshed == 40
+    failed = [r for r in caplog.records if "refresh worker failed" in r.getMessage()]
+    assert len(failed) == (1 if worker == "broken" else 0)
+    cached = _cache_answers(store, names)
+    live = {name: _comparable(store.impact(name, live=True)) for name in names}
+    assert cached == live
+    assert any(entry["totalImpactedAssets"] > 10 for entry in cached.values())
+
+
+def test_refresh_refuses_an_unknown_worker_count(store):
+    store.record_edge("w.a", "w.b")
+    with pytest.raises(InvalidArgument, match="workers"):
+        store.refresh_impact_cache(workers=3)
