@@ -1128,6 +1128,7 @@ class LineageStore:
             tenant = self._tenant_id
 
             def entries() -> Iterator[tuple]:
+                # str() of a list of ints is its JSON text, at a quarter of json.dumps' cost.
                 for done, (v, (down_counts, up_counts, bits)) in enumerate(results.items(), 1):
                     down_counts, up_counts = _trim(down_counts), _trim(up_counts)
                     yield (
@@ -1136,10 +1137,10 @@ class LineageStore:
                         depth,
                         sum(down_counts),
                         len(down_counts),
-                        json.dumps(down_counts),
+                        str(down_counts),
                         sum(up_counts),
                         len(up_counts),
-                        json.dumps(up_counts),
+                        str(up_counts),
                         bits.to_bytes((bits.bit_length() + 7) // 8, "little"),
                         count_jobs(bits),
                         version,
