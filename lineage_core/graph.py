@@ -3,27 +3,40 @@
 Refreshing the cache asks, for every asset, how many assets lie within 15 levels down and up,
 at which depth each first appears, and which Dagster jobs touch them. One walk per asset is
 quadratic on large graphs; instead every asset keeps its reach as a bitset (a Python int) and
-the reach grows one level per round from its neighbours' *newly reached* bits only:
+the reach grows one level per round from its neighbours' reach:
 
-    R_k(v) = R_{k-1}(v) | OR over neighbours c of  D_{k-1}(c),   D_k(v) = R_k(v) & ~R_{k-1}(v)
+    R_0(v) = {v},   R_k(v) = {v} | OR over neighbours c of R_{k-1}(c)
 
-so each round touches only assets whose neighbours changed in the previous round, and a
-round's new bits ``D_k(v)`` are exactly the assets at shortest distance ``k``. Cycles are
-harmless: a bit is only ever new once.
+so ``|R_k(v)| - |R_{k-1}(v)|`` assets lie at shortest distance ``k``. A round recomputes only
+the assets with a neighbour whose reach changed in the previous round. Cycles are harmless:
+reaches only grow, and a round counts each asset's growth once.
+
+Propagating whole reaches rather than each round's new bits costs no more, as a new-bits set
+is as wide as the reach it grows (the highest bit sets an int's size), and saves a bitset per
+node and two operations per node and round. ``int.bit_count`` dominates what is left: on wide
+ints it is ten times slower than an OR.
 
 Bits are positions in a level order (:func:`level_order`), and the positions are cut into
 blocks that are swept one after the other (depth counts add up across blocks). A Python int
-costs as much as its highest bit, and ``bit_count`` on a 100,000-bit int takes ~20 us: with
-blocks, an asset whose reach lies in a few levels touches only those levels' small ints, and
-memory holds one block's bitsets at a time. On graphs where everything reaches everything
-(long cycles) every block is busy; blocks then grow, within a memory budget, to amortise the
-per-block cost.
+costs as much as its highest bit: with blocks, an asset whose reach lies in a few levels
+touches only those levels' small ints, and memory holds one block's bitsets at a time. Blocks
+end where levels end: in a layered graph an asset's reach at one depth is one level, and a
+block cut through that level would double the work for it. On graphs where everything reaches
+everything (long cycles) every block is busy; blocks then grow, within a memory budget, to
+amortise the per-block cost.
+
+Each round runs as a few ``map`` pipelines over its assets rather than a loop in bytecode:
+on layered graphs the ints are a few hundred bytes and interpreter overhead would dominate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import reduce
+from itertools import chain, compress, count, repeat
+from operator import add, ne, or_, setitem, sub
 
 
 @dataclass(slots=True)
@@ -48,8 +61,51 @@ def _trimmed(counts: list[int]) -> list[int]:
 
 
 _BLOCK_BITS = 4_096
-_BLOCK_MEMORY = 1 << 30  # bytes of bitsets a block may hold: ~3 ints of its width per node
+_BLOCK_MEMORY = 1 << 30  # bytes of bitsets a block may hold: ~2 ints of its width per node
 _BUSY = 0.25  # share of (node, depth) pairs active in a block above which blocks grow
+
+
+def _scatter(target: list, keys: Iterable[int], values: Iterable) -> None:
+    """``target[key] = value`` pairwise, without a bytecode loop."""
+    deque(map(setitem, repeat(target), keys, values), 0)
+
+
+def _reverse(adjacency: Sequence[Sequence[int]]) -> list[list[int]]:
+    parents: list[list[int]] = [[] for _ in range(len(adjacency))]
+    for v, neighbours in enumerate(adjacency):
+        for c in neighbours:
+            parents[c].append(v)
+    return parents
+
+
+def _levels(adjacency: Sequence[Sequence[int]]) -> Iterator[list[int]]:
+    """Breadth-first levels from the nodes nothing points to, then from each node left over."""
+    n = len(adjacency)
+    has_parent = bytearray(n)
+    for neighbours in adjacency:
+        for c in neighbours:
+            has_parent[c] = 1
+    placed = bytearray(n)
+    frontier = [v for v in range(n) if not has_parent[v]]
+    done = first = 0
+    while True:
+        for v in frontier:
+            placed[v] = 1
+        while frontier:
+            yield frontier
+            done += len(frontier)
+            following = []
+            for v in frontier:
+                for c in adjacency[v]:
+                    if not placed[c]:
+                        placed[c] = 1
+                        following.append(c)
+            frontier = following
+        if done == n:
+            return
+        while placed[first]:
+            first += 1
+        frontier = [first]
 
 
 def level_order(adjacency: Sequence[Sequence[int]]) -> list[int]:
@@ -59,36 +115,30 @@ def level_order(adjacency: Sequence[Sequence[int]]) -> list[int]:
     reaches at one depth (in either direction) falls within a few blocks of positions. Nodes
     reachable only through cycles are placed by a walk from the first one left.
     """
-    n = len(adjacency)
-    has_parent = bytearray(n)
-    for neighbours in adjacency:
-        for c in neighbours:
-            has_parent[c] = 1
-    placed = bytearray(n)
-    order: list[int] = []
-    frontier = [v for v in range(n) if not has_parent[v]]
-    first = 0
-    while True:
-        for v in frontier:
-            placed[v] = 1
-        while frontier:
-            order.extend(frontier)
-            following = []
-            for v in frontier:
-                for c in adjacency[v]:
-                    if not placed[c]:
-                        placed[c] = 1
-                        following.append(c)
-            frontier = following
-        if len(order) == n:
-            break
-        while placed[first]:
-            first += 1
-        frontier = [first]
-    position = [0] * n
-    for i, v in enumerate(order):
-        position[v] = i
+    position = [0] * len(adjacency)
+    _scatter(position, chain.from_iterable(_levels(adjacency)), count())
     return position
+
+
+def _level_ends(graphs: Iterable[Sequence[Sequence[int]]], rank: list[int]) -> list[int]:
+    """Where each level ends in rank order, if the ranks are the level order of one of ``graphs``.
+
+    Ranks that follow neither graph's levels get no ends; blocks are then cut by size alone.
+    A wrong graph is usually told apart by its first level (its sources), before any walk.
+    """
+    get = rank.__getitem__
+    for graph in graphs:
+        ends: list[int] = []
+        start = 0
+        for level in _levels(graph):
+            end = start + len(level)
+            if min(map(get, level)) != start or max(map(get, level)) != end - 1:
+                break
+            ends.append(end)
+            start = end
+        else:
+            return ends
+    return []
 
 
 def bounded_reach(
@@ -101,74 +151,73 @@ def bounded_reach(
 ) -> list[Reach]:
     """Per node: how many nodes first appear at each depth 1..max_depth (itself excluded).
 
-    ``bit_of`` maps a node to its bit position (distinct positions; by default
-    :func:`level_order`). The positions are swept in blocks; ``progress`` receives the
-    number of nodes whose block is done.
+    ``bit_of`` orders the nodes (distinct positions; by default :func:`level_order`). The
+    positions are swept in blocks of about ``block_bits`` (whole levels where the order is a
+    level order); ``progress`` receives the number of nodes whose block is done.
     """
     n = len(adjacency)
     if bit_of is None:
         bit_of = level_order(adjacency)
-    parents: list[list[int]] = [[] for _ in range(n)]
-    for v, neighbours in enumerate(adjacency):
-        for c in neighbours:
-            parents[c].append(v)
-    by_position = sorted(range(n), key=bit_of.__getitem__)
-    counts = [[0] * max_depth for _ in range(n)]
-    largest = max(block_bits, _BLOCK_MEMORY * 8 // (3 * max(n, 1)))
-    size, start = block_bits, 0
+    parents = _reverse(adjacency)
+    parents_of, children = parents.__getitem__, adjacency.__getitem__
+    by_rank = sorted(range(n), key=bit_of.__getitem__)
+    rank = [0] * n
+    _scatter(rank, by_rank, count())
+    # Refresh orders both directions by the downstream graph's levels: either graph may match.
+    ends = [*_level_ends((adjacency, parents), rank), n]
+    per_depth = [[0] * n for _ in range(max_depth)]
+    largest = max(block_bits, _BLOCK_MEMORY * 8 // (2 * max(n, 1)))
+    bit_count = int.bit_count
+    size = block_bits
+    start = e = 0
     while start < n:
-        block = by_position[start : start + size]
-        lo = bit_of[block[0]]
-        # Depth 1: the block's nodes as children. A node's own bit starts in its reach (as the
-        # root of a walk starts in the visited set), so no delta ever holds it.
-        delta: dict[int, int] = {}
-        for c in block:
-            bit = 1 << (bit_of[c] - lo)
-            for p in parents[c]:
-                delta[p] = delta.get(p, 0) | bit
-        reach = dict(delta)
-        for c in block:
-            own = 1 << (bit_of[c] - lo)
-            bits = reach.get(c, 0)
-            if bits & own:
-                bits ^= own
-                if bits:
-                    delta[c] = bits
-                else:
-                    del delta[c]
-            reach[c] = bits | own
-        for v, bits in delta.items():
-            counts[v][0] += bits.bit_count()
-        active = len(delta)
-        for k in range(1, max_depth):
-            if not delta:
+        while ends[e] <= start:
+            e += 1
+        end = ends[e]
+        if end - start > largest:  # a level too wide for memory: even slices of it
+            slices = -(-(end - start) // largest)
+            end = start + -(-(end - start) // slices)
+        else:  # whole levels, as many as fit
+            while e + 1 < len(ends) and ends[e + 1] - start <= size:
+                e += 1
+                end = ends[e]
+        block = by_rank[start:end]
+        own = [0] * n
+        _scatter(own, block, map((1).__lshift__, range(len(block))))
+        reach = own[:]
+        total = [0] * n  # bit count of reach; the own bit makes it 1, and is never counted
+        _scatter(total, block, repeat(1))
+        changed = block
+        busy = 0
+        for k in range(max_depth):
+            candidates = list(set(chain.from_iterable(map(parents_of, changed))))
+            if not candidates:
                 break
-            acc: dict[int, int] = {}
-            get = acc.get
-            for c, d in delta.items():
-                for p in parents[c]:
-                    acc[p] = get(p, 0) | d
-            new_delta: dict[int, int] = {}
-            for v, bits in acc.items():
-                seen = reach.get(v)
-                if seen is None:
-                    reach[v] = bits
-                else:
-                    bits = (bits | seen) ^ seen  # bits & ~seen, without a negative int
-                    if not bits:
-                        continue
-                    reach[v] = seen | bits
-                new_delta[v] = bits
-                counts[v][k] += bits.bit_count()
-            active += len(new_delta)
-            delta = new_delta
-        del reach, delta
-        start += len(block)
+            grown = list(
+                map(
+                    reduce,
+                    repeat(or_),
+                    map(map, repeat(reach.__getitem__), map(children, candidates)),
+                    map(own.__getitem__, candidates),
+                )
+            )
+            totals = list(map(bit_count, grown))
+            new = list(map(sub, totals, map(total.__getitem__, candidates)))
+            _scatter(reach, candidates, grown)
+            _scatter(total, candidates, totals)
+            counts = per_depth[k]
+            _scatter(counts, candidates, map(add, map(counts.__getitem__, candidates), new))
+            changed = list(compress(candidates, new))
+            busy += len(changed)
+        del own, reach, total
+        start = end
         if progress:
             progress(start)
-        if active > _BUSY * n * max_depth:
+        if busy > _BUSY * n * max_depth:
             size = min(size * 4, largest)
-    return [Reach(_trimmed(row)) for row in counts]
+    if not per_depth:
+        return [Reach() for _ in range(n)]
+    return [Reach(_trimmed(list(row))) for row in zip(*per_depth, strict=True)]
 
 
 def bounded_union(
@@ -182,28 +231,24 @@ def bounded_union(
     (job, op) context of the edges incident to ``v``.
     """
     n = len(adjacency)
-    parents: list[list[int]] = [[] for _ in range(n)]
-    for v, neighbours in enumerate(adjacency):
-        for c in neighbours:
-            parents[c].append(v)
-    union = list(labels)
-    delta = {v: bits for v, bits in enumerate(labels) if bits}
+    parents_of, children = _reverse(adjacency).__getitem__, adjacency.__getitem__
+    own = list(labels)
+    union = own[:]
+    changed = list(compress(range(n), own))
     for _ in range(max_depth):
-        if not delta:
+        candidates = list(set(chain.from_iterable(map(parents_of, changed))))
+        if not candidates:
             break
-        acc: dict[int, int] = {}
-        get = acc.get
-        for c, d in delta.items():
-            for p in parents[c]:
-                acc[p] = get(p, 0) | d
-        new_delta: dict[int, int] = {}
-        for v, bits in acc.items():
-            seen = union[v]
-            bits = (bits | seen) ^ seen
-            if bits:
-                new_delta[v] = bits
-                union[v] = seen | bits
-        delta = new_delta
+        grown = list(
+            map(
+                reduce,
+                repeat(or_),
+                map(map, repeat(union.__getitem__), map(children, candidates)),
+                map(own.__getitem__, candidates),
+            )
+        )
+        changed = list(compress(candidates, map(ne, grown, map(union.__getitem__, candidates))))
+        _scatter(union, candidates, grown)
     return union
 
 
