@@ -70,6 +70,23 @@ def _scatter(target: list, keys: Iterable[int], values: Iterable) -> None:
     deque(map(setitem, repeat(target), keys, values), 0)
 
 
+def _grown(
+    candidates: list[int],
+    children: Callable[[int], Sequence[int]],
+    values: list[int],
+    own: list[int],
+) -> list[int]:
+    """Per candidate: its own bits OR its children's ``values``, without a bytecode loop."""
+    return list(
+        map(
+            reduce,
+            repeat(or_),
+            map(map, repeat(values.__getitem__), map(children, candidates)),
+            map(own.__getitem__, candidates),
+        )
+    )
+
+
 def _reverse(adjacency: Sequence[Sequence[int]]) -> list[list[int]]:
     parents: list[list[int]] = [[] for _ in range(len(adjacency))]
     for v, neighbours in enumerate(adjacency):
@@ -193,14 +210,7 @@ def bounded_reach(
             candidates = list(set(chain.from_iterable(map(parents_of, changed))))
             if not candidates:
                 break
-            grown = list(
-                map(
-                    reduce,
-                    repeat(or_),
-                    map(map, repeat(reach.__getitem__), map(children, candidates)),
-                    map(own.__getitem__, candidates),
-                )
-            )
+            grown = _grown(candidates, children, reach, own)
             totals = list(map(bit_count, grown))
             new = list(map(sub, totals, map(total.__getitem__, candidates)))
             _scatter(reach, candidates, grown)
@@ -239,14 +249,7 @@ def bounded_union(
         candidates = list(set(chain.from_iterable(map(parents_of, changed))))
         if not candidates:
             break
-        grown = list(
-            map(
-                reduce,
-                repeat(or_),
-                map(map, repeat(union.__getitem__), map(children, candidates)),
-                map(own.__getitem__, candidates),
-            )
-        )
+        grown = _grown(candidates, children, union, own)
         changed = list(compress(candidates, map(ne, grown, map(union.__getitem__, candidates))))
         _scatter(union, candidates, grown)
     return union
