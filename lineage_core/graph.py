@@ -87,7 +87,8 @@ def _grown(
     )
 
 
-def _reverse(adjacency: Sequence[Sequence[int]]) -> list[list[int]]:
+def reverse(adjacency: Sequence[Sequence[int]]) -> list[list[int]]:
+    """The same graph with every edge turned around (children lists become parents lists)."""
     parents: list[list[int]] = [[] for _ in range(len(adjacency))]
     for v, neighbours in enumerate(adjacency):
         for c in neighbours:
@@ -175,7 +176,7 @@ def bounded_reach(
     n = len(adjacency)
     if bit_of is None:
         bit_of = level_order(adjacency)
-    parents = _reverse(adjacency)
+    parents = reverse(adjacency)
     parents_of, children = parents.__getitem__, adjacency.__getitem__
     by_rank = sorted(range(n), key=bit_of.__getitem__)
     rank = [0] * n
@@ -241,7 +242,7 @@ def bounded_union(
     (job, op) context of the edges incident to ``v``.
     """
     n = len(adjacency)
-    parents_of, children = _reverse(adjacency).__getitem__, adjacency.__getitem__
+    parents_of, children = reverse(adjacency).__getitem__, adjacency.__getitem__
     own = list(labels)
     union = own[:]
     changed = list(compress(range(n), own))

@@ -20,6 +20,7 @@ import os
 import pickle
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -27,6 +28,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
@@ -41,7 +43,7 @@ from lineage_core.errors import (
     TenantExists,
     TenantNotFound,
 )
-from lineage_core.graph import bfs_depths, bounded_reach, bounded_union, level_order
+from lineage_core.graph import bfs_depths, bounded_reach, bounded_union, level_order, reverse
 from lineage_core.models import (
     DEFAULT_MAX_DEPTH,
     AffectedJob,
@@ -1109,15 +1111,24 @@ class LineageStore:
             positions = level_order(down)
             if workers is None:
                 workers = 2 if n >= _PARALLEL_FROM and (os.cpu_count() or 1) > 1 else 1
-            with _upstream_pass(up, depth, positions, workers) as upstream:
+            # With a second process, each side also ORs half of the context bits (the union is
+            # linear in them), so that the two sides finish at about the same time.
+            split = (max(context_bits.values(), default=0) + 1) // 2 if workers == 2 else 0
+            high = [label >> split for label in labels] if split else None
+            with _second_half(up, depth, positions, high, workers) as second:
                 down_reach = bounded_reach(
                     down,
                     depth,
                     positions,
                     (lambda k: progress("downstream", k, n)) if progress else None,
                 )
-                unions = bounded_union(down, depth, labels)
-                up_counts = upstream((lambda k: progress("upstream", k, n)) if progress else None)
+                low = [label & ((1 << split) - 1) for label in labels] if split else labels
+                unions = bounded_union(down, depth, low)
+                up_counts, high_unions = second(
+                    (lambda k: progress("upstream", k, n)) if progress else None
+                )
+            if high_unions is not None:
+                unions = [a | b << split for a, b in zip(unions, high_unions, strict=True)]
             results = {v: (down_reach[v].depth_counts, up_counts[v], unions[v]) for v in wanted}
         computed_at = _now()
         count_jobs = _JobCounter(context_bits)
@@ -1807,63 +1818,64 @@ def _refresh_method(
     return "bfs" if walks < bitset else "bitset"
 
 
+_Halves = tuple[list[list[int]], list[int] | None]  # upstream depth counts, label union
+
+
 @contextmanager
-def _upstream_pass(
-    adjacency: Sequence[Sequence[int]], max_depth: int, positions: Sequence[int], workers: int
-) -> Iterator[Callable[[Callable[[int], None] | None], list[list[int]]]]:
-    """Starts the upstream half in a second process (``workers=2``, see
-    :mod:`lineage_core.store.reach_worker`) and yields the function that collects it. With one
-    worker, or if the second process fails, that function computes it here instead.
+def _second_half(
+    up: Sequence[Sequence[int]],
+    max_depth: int,
+    positions: Sequence[int],
+    labels: Sequence[int] | None,
+    workers: int,
+) -> Iterator[Callable[[Callable[[int], None] | None], _Halves]]:
+    """The upstream half of the bitset pass (and, with ``labels``, their downstream union),
+    started in a second process when ``workers=2`` (see :mod:`lineage_core.store.reach_worker`);
+    yields the function that collects it. With one worker, or if the second process fails,
+    that function computes it here instead.
     """
 
-    def here(progress: Callable[[int], None] | None) -> list[list[int]]:
-        reach = bounded_reach(adjacency, max_depth, positions, progress)
-        return [entry.depth_counts for entry in reach]
+    def here(progress: Callable[[int], None] | None) -> _Halves:
+        counts = [r.depth_counts for r in bounded_reach(up, max_depth, positions, progress)]
+        union = None if labels is None else bounded_union(reverse(up), max_depth, labels)
+        return counts, union
 
     if workers == 1:
         yield here
         return
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "lineage_core.store.reach_worker"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    with tempfile.TemporaryDirectory(prefix="lineage-refresh-") as folder:
+        source, target = Path(folder, "input.pickle"), Path(folder, "output.pickle")
+        with source.open("wb") as file:
+            pickle.dump((up, max_depth, positions, labels), file, pickle.HIGHEST_PROTOCOL)
+        with Path(folder, "errors.txt").open("w+b") as errors:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "lineage_core.store.reach_worker", str(source), str(target)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+            )
+            try:
 
-    def feed() -> None:
-        # From a thread: the pipe takes the input only as fast as the worker, which first
-        # has to start Python, reads it.
-        try:
-            pickle.dump((adjacency, max_depth, positions), worker.stdin, pickle.HIGHEST_PROTOCOL)
-            worker.stdin.close()
-        except OSError:
-            pass  # it died early: collect() says so and computes here
+                def collect(progress: Callable[[int], None] | None) -> _Halves:
+                    if worker.wait() == 0:
+                        with target.open("rb") as file:
+                            counts, union = pickle.load(file)
+                        if progress:
+                            progress(len(counts))
+                        return counts, union
+                    errors.seek(0)
+                    lines = errors.read().decode(errors="replace").strip().splitlines()
+                    _log.warning(
+                        "The upstream refresh worker failed (%s); computing here",
+                        lines[-1] if lines else f"exit status {worker.returncode}",
+                    )
+                    return here(progress)
 
-    feeder = threading.Thread(target=feed, name="lineage-refresh-feed", daemon=True)
-    feeder.start()
-    try:
-
-        def collect(progress: Callable[[int], None] | None) -> list[list[int]]:
-            feeder.join()
-            output = worker.stdout.read()
-            errors = worker.stderr.read()
-            if worker.wait() == 0:
-                counts = pickle.loads(output)
-                if progress:
-                    progress(len(counts))
-                return counts
-            detail = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            _log.warning("The upstream refresh worker failed (%s); computing here", detail[0])
-            return here(progress)
-
-        yield collect
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
-        feeder.join()
-        for stream in (worker.stdin, worker.stdout, worker.stderr):
-            stream.close()
+                yield collect
+            finally:
+                if worker.poll() is None:
+                    worker.kill()
+                    worker.wait()
 
 
 class _JobCounter:

@@ -277,15 +277,21 @@ def _cache_answers(store, names):
 
 @pytest.mark.parametrize("worker", ["python", "broken"])
 def test_refresh_with_a_second_process_gives_the_same_entries(store, monkeypatch, caplog, worker):
-    """The upstream half may run in a worker process; a worker that dies is replaced by
-    computing here, and either way the entries equal the live answers."""
+    """The upstream half (and half of the job bits) may run in a worker process; a worker
+    that dies is replaced by computing here, and either way the entries equal the live
+    answers."""
     edges = [
         (f"w.n{i}", f"w.n{j}")
         for i in range(40)
         for j in (i + 1, i + 3, (i * 7) % 40)
         if j < 40 and j != i
     ]
-    store.record_edges([{"source": s, "target": t, "job": "j", "op": "o"} for s, t in edges])
+    store.record_edges(  # 15 (job, op) contexts: each process ORs half of their bits
+        [
+            {"source": s, "target": t, "job": f"j{k % 5}", "op": f"o{k % 3}"}
+            for k, (s, t) in enumerate(edges)
+        ]
+    )
     names = [f"w.n{i}" for i in range(40)]
     if worker == "broken":
         monkeypatch.setattr("sys.executable", "/bin/false")
@@ -297,6 +303,7 @@ def test_refresh_with_a_second_process_gives_the_same_entries(store, monkeypatch
     live = {name: _comparable(store.impact(name, live=True)) for name in names}
     assert cached == live
     assert any(entry["totalImpactedAssets"] > 10 for entry in cached.values())
+    assert any(len(entry["affectedWorkflows"]) == 5 for entry in cached.values())
 
 
 def test_refresh_refuses_an_unknown_worker_count(store):
