@@ -550,6 +550,7 @@ def refresh_child(url: str) -> None:
     result = store.refresh_impact_cache(stale_only=False, progress=progress)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     store.close()
     print(
         json.dumps(
@@ -561,6 +562,7 @@ def refresh_child(url: str) -> None:
                 "method": result.method,
                 "rss_before": before,
                 "rss_peak": peak,
+                "worker_rss_peak": worker_peak,
             }
         )
     )
@@ -571,8 +573,12 @@ def measure_refresh(
 ) -> list[Row]:
     child = refresh_in_child(target.url)
     peak_gib = child["rss_peak"] / 2**30
+    worker_gib = child["worker_rss_peak"] / 2**30
     delta_gib = (child["rss_peak"] - child["rss_before"]) / 2**30
-    log(f"  full refresh {child['seconds']:.1f} s, peak RSS {peak_gib:.2f} GiB")
+    log(
+        f"  full refresh {child['seconds']:.1f} s, peak RSS {peak_gib:.2f} GiB "
+        f"+ {worker_gib:.2f} GiB in its worker process"
+    )
     full = Row(
         target.backend,
         graph.name,
@@ -583,7 +589,8 @@ def measure_refresh(
         note=(
             f"{child['method']}; writing ~{child['write_seconds']:.0f} s of it; "
             f"client CPU {child['cpu_seconds']:.0f} s; peak RSS {peak_gib:.2f} GiB "
-            f"(+{delta_gib:.2f} GiB over the process before refreshing; ru_maxrss of a child)"
+            f"(+{delta_gib:.2f} GiB over the process before refreshing; ru_maxrss of a child) "
+            f"plus {worker_gib:.2f} GiB in its worker process (0: none was started)"
         ),
     )
     return [full]
