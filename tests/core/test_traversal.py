@@ -93,9 +93,18 @@ def _actual_walk(graph_model, store_names):
     return depths, edges
 
 
+@pytest.fixture(name="walk_path", params=["one query", "level by level"])
+def fixture_walk_path(request, monkeypatch):
+    """Walks up to a few thousand (asset, depth) pairs take one query, larger ones a query
+    per level: a limit of 0 sends every walk down the second path."""
+    if request.param == "level by level":
+        monkeypatch.setattr("lineage_core.store.lineage_store._SMALL_WALK", 0)
+    return request.param
+
+
 @SETTINGS
 @given(edges=graph_strategy, depth=st.integers(1, 5), root=st.sampled_from(NODES))
-def test_walks_match_networkx(store, edges, depth, root):
+def test_walks_match_networkx(store, walk_path, edges, depth, root):
     tenant = _tenant(store)
     tenant.record_edges(_records(edges))
     graph = _reference(edges)
@@ -220,12 +229,16 @@ def test_cycles_terminate(store):
     assert (full.upstream_count, full.downstream_count) == (2, 2)
 
 
-def test_node_cap_truncates_and_says_so(store):
+def test_node_cap_truncates_and_says_so(store, walk_path):
     store.record_edges([{"source": "w.root", "target": f"w.leaf{i}"} for i in range(50)])
-    answer = store.downstream("w.root", max_nodes=10)
+    store.record_edges([{"source": f"w.leaf{i}", "target": f"w.far{i}"} for i in range(50)])
+    answer = store.downstream("w.root", max_nodes=60)
     assert answer.truncated is True
-    assert answer.total_nodes == 10
-    assert {e.target for e in answer.edges} <= {n.id for n in answer.nodes}
+    assert answer.total_nodes == 60
+    assert sorted(n.depth for n in answer.nodes) == [1] * 50 + [2] * 10  # the nearest kept
+    kept = {n.id for n in answer.nodes} | {answer.root_asset_id}
+    assert {e.source for e in answer.edges} | {e.target for e in answer.edges} <= kept
+    assert len(answer.edges) == 60
     assert store.downstream("w.root").truncated is False
 
 
@@ -310,3 +323,40 @@ def test_refresh_refuses_an_unknown_worker_count(store):
     store.record_edge("w.a", "w.b")
     with pytest.raises(InvalidArgument, match="workers"):
         store.refresh_impact_cache(workers=3)
+
+
+def test_concurrent_refreshes_never_share_a_context_position(store, store_url):
+    """Two refreshes meeting new (job, op) contexts at once each get their own positions,
+    and every entry either wrote still names the right jobs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lineage_core import open_store
+
+    stores = [open_store(store_url) for _ in range(2)]
+    try:
+        for round_ in range(3):
+            for k, side in enumerate(stores):
+                side.record_edges(
+                    [
+                        {
+                            "source": f"c.r{round_}_{k}_{i}",
+                            "target": f"c.r{round_}_{k}_{i + 1}",
+                            "job": f"job_{round_}_{k}",
+                            "op": f"op_{i}",
+                        }
+                        for i in range(5)
+                    ]
+                )
+            with ThreadPoolExecutor(2) as pool:
+                list(pool.map(lambda side: side.refresh_impact_cache(stale_only=False), stores))
+        assert store.stale_cache_entries() == 0
+        for round_ in range(3):
+            for k in range(2):
+                name = f"c.r{round_}_{k}_0"
+                cached, live = store.impact(name), store.impact(name, live=True)
+                assert cached.cached
+                assert cached.affected_workflows == live.affected_workflows
+                assert [j.workflow_id for j in cached.affected_workflows] == [f"job_{round_}_{k}"]
+    finally:
+        for side in stores:
+            side.close()
