@@ -43,7 +43,7 @@ from lineage_core.errors import (
     TenantExists,
     TenantNotFound,
 )
-from lineage_core.graph import bfs_depths, bounded_reach, bounded_union, level_order, reverse
+from lineage_core.graph import bfs_depths, bounded_reach, bounded_union, level_order
 from lineage_core.models import (
     DEFAULT_MAX_DEPTH,
     AffectedJob,
@@ -66,6 +66,8 @@ from lineage_core.models import (
     validate_depth,
 )
 from lineage_core.names import normalise_name, parse_name
+from lineage_core.store.reach_worker import Halves as _Halves
+from lineage_core.store.reach_worker import upstream_half
 
 Direction = Literal["upstream", "downstream"]
 
@@ -197,10 +199,7 @@ class LineageStore:
         if session is getattr(self._open, "checked", None):
             return  # checked once in this ``transaction()``
         row = session.fetch_one("select_tenant_edition", {"tenant": self._tenant_id})
-        if row is None:
-            raise TenantNotFound(self.tenant)
-        if row[0] != Edition.PREMIUM.value:
-            raise LineageNotEnabled(self.tenant)
+        self._refuse_unless_premium(row[0] if row else None)
         if session is getattr(self._open, "session", None):
             self._open.checked = session
 
@@ -309,15 +308,19 @@ class LineageStore:
                         close.append(name)
         return close[:3]
 
+    def _refuse_unless_premium(self, edition: str | None) -> None:
+        """``edition`` is the tenant's as read, None when its row is gone."""
+        if edition is None:
+            raise TenantNotFound(self.tenant)
+        if edition != Edition.PREMIUM.value:
+            raise LineageNotEnabled(self.tenant)
+
     def _lineage_root(self, session: Session, name: str) -> tuple[int, str]:
         """``_require_lineage`` and ``_asset_id`` in one query: a walk's fixed cost on a
         server is mostly round trips."""
         qualified_name = normalise_name(name)
         row = session.fetch_one("select_root", self._params(qualified_name=qualified_name))
-        if row is None:
-            raise TenantNotFound(self.tenant)
-        if row[0] != Edition.PREMIUM.value:
-            raise LineageNotEnabled(self.tenant)
+        self._refuse_unless_premium(row[0] if row else None)
         if row[1] is None:
             raise AssetNotFound(qualified_name, self._suggestions(session, qualified_name))
         return row[1], qualified_name
@@ -887,19 +890,7 @@ class LineageStore:
         adjacency: dict[int, list[int]] = defaultdict(list)
         for edge in edges:
             adjacency[edge[near]].append(edge[far])
-        depths: dict[int, int] = {}
-        seen, frontier = {root_id}, [root_id]
-        for depth in range(1, max_depth + 1):
-            following = []
-            for asset_id in frontier:
-                for other in adjacency.get(asset_id, ()):
-                    if other not in seen:
-                        seen.add(other)
-                        following.append(other)
-                        depths[other] = depth
-            if not following:
-                break
-            frontier = following
+        depths = bfs_depths(adjacency, root_id, max_depth)
         truncated = len(depths) > max_nodes
         if truncated:  # the cap keeps the nearest, as the level-by-level walk does
             depths = dict(sorted(depths.items(), key=lambda item: item[1])[:max_nodes])
@@ -1818,9 +1809,6 @@ def _refresh_method(
     return "bfs" if walks < bitset else "bitset"
 
 
-_Halves = tuple[list[list[int]], list[int] | None]  # upstream depth counts, label union
-
-
 @contextmanager
 def _second_half(
     up: Sequence[Sequence[int]],
@@ -1836,9 +1824,7 @@ def _second_half(
     """
 
     def here(progress: Callable[[int], None] | None) -> _Halves:
-        counts = [r.depth_counts for r in bounded_reach(up, max_depth, positions, progress)]
-        union = None if labels is None else bounded_union(reverse(up), max_depth, labels)
-        return counts, union
+        return upstream_half(up, max_depth, positions, labels, progress)
 
     if workers == 1:
         yield here

@@ -16,17 +16,32 @@ from __future__ import annotations
 
 import pickle
 import sys
+from collections.abc import Callable, Sequence
 
 from lineage_core.graph import bounded_reach, bounded_union, reverse
+
+Halves = tuple[list[list[int]], list[int] | None]  # upstream depth counts, label union
+
+
+def upstream_half(
+    adjacency: Sequence[Sequence[int]],
+    max_depth: int,
+    positions: Sequence[int],
+    labels: Sequence[int] | None,
+    progress: Callable[[int], None] | None = None,
+) -> Halves:
+    """What the second process computes; the store computes the same here when it has none."""
+    reach = bounded_reach(adjacency, max_depth, positions, progress)
+    union = None if labels is None else bounded_union(reverse(adjacency), max_depth, labels)
+    return [entry.depth_counts for entry in reach], union
 
 
 def main(source: str, target: str) -> None:
     with open(source, "rb") as file:
         adjacency, max_depth, positions, labels = pickle.load(file)
-    counts = [reach.depth_counts for reach in bounded_reach(adjacency, max_depth, positions)]
-    union = None if labels is None else bounded_union(reverse(adjacency), max_depth, labels)
+    halves = upstream_half(adjacency, max_depth, positions, labels)
     with open(target, "wb") as file:
-        pickle.dump((counts, union), file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(halves, file, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 if __name__ == "__main__":
