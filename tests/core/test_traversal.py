@@ -360,3 +360,14 @@ def test_concurrent_refreshes_never_share_a_context_position(store, store_url):
     finally:
         for side in stores:
             side.close()
+
+
+def test_a_job_recorded_after_a_walk_is_named_in_the_next_walk(store):
+    """Job names are kept per store once read; a job that appears later must still be named."""
+    store.record_edge("n.a", "n.b", job="first_job", op="x", code_location="loc")
+    assert [e.workflow_id for e in store.downstream("n.a").edges] == ["first_job"]
+    store.record_edge("n.b", "n.c", job="second_job", op="y", code_location="loc")
+    assert sorted(e.workflow_id for e in store.downstream("n.a").edges) == [
+        "first_job",
+        "second_job",
+    ]
