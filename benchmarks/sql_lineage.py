@@ -39,7 +39,7 @@ from typing import Any
 
 from lineage_core.errors import InvalidName
 from lineage_core.names import qualify
-from lineage_core.sql_lineage import extract_lineage, split_statements
+from lineage_core.sql import extract_lineage, split_statements
 
 ROOT = Path(__file__).resolve().parent.parent
 _CASES_PATH = ROOT / "tests" / "core" / "sql_fixtures" / "cases.py"
@@ -397,10 +397,11 @@ def check_targets(results: list[ToolResult], categories: list[str], statements: 
 
 
 def sqlglot_build() -> str:
-    import sqlglot.parser
-
-    compiled = not sqlglot.parser.__file__.endswith(".py")
-    return "compiled (sqlglotc)" if compiled else "pure Python"
+    """The build of the parser the extractor loaded (only lineage_core.sql imports sqlglot)."""
+    parser = sys.modules.get("sqlglot.parser")
+    if parser is None or parser.__file__ is None:
+        return "not loaded"
+    return "compiled (sqlglotc)" if not parser.__file__.endswith(".py") else "pure Python"
 
 
 def main(argv: list[str] | None = None) -> int:

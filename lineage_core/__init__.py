@@ -1,7 +1,11 @@
 """Table and column lineage, impact analysis and profiling, independent of Dagster.
 
 Start with :func:`open_store`; every question is a method of the returned ``LineageStore``.
+:func:`extract_lineage` and :func:`split_statements` read SQL without a store; they are loaded
+on first use, so that importing this package does not import sqlglot.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from lineage_core.errors import (
     AssetNotFound,
@@ -37,11 +41,15 @@ from lineage_core.models import (
     RecordResult,
     RefreshResult,
     SqlLineage,
+    SqlLineageIssue,
     TableProfile,
     Tenant,
 )
 from lineage_core.names import QualifiedName, normalise_name, parse_name, qualify
 from lineage_core.store import LineageStore, default_database_url, open_store
+
+if TYPE_CHECKING:
+    from lineage_core.sql import extract_lineage, split_statements
 
 __all__ = [
     "AffectedJob",
@@ -73,6 +81,7 @@ __all__ = [
     "RefreshResult",
     "SqlLineage",
     "SqlLineageError",
+    "SqlLineageIssue",
     "StoreError",
     "StoreUnavailable",
     "TableProfile",
@@ -80,8 +89,22 @@ __all__ = [
     "TenantExists",
     "TenantNotFound",
     "default_database_url",
+    "extract_lineage",
     "normalise_name",
     "open_store",
     "parse_name",
     "qualify",
+    "split_statements",
 ]
+
+_SQL_ENTRY_POINTS = frozenset({"extract_lineage", "split_statements"})
+
+
+def __getattr__(name: str) -> Any:
+    """The SQL entry points, imported on first use (PEP 562): sqlglot is slow to import."""
+    if name in _SQL_ENTRY_POINTS:
+        from lineage_core import sql
+
+        value = globals()[name] = getattr(sql, name)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -224,6 +224,23 @@ def validate_depth(max_depth: int) -> int:
     return max_depth
 
 
+class SqlLineageIssue(Model):
+    """Why part of a script's lineage is missing, for programs as ``warnings`` are for people.
+
+    ``kind`` tells whose failure it was: ``parse``, sqlglot could not read the statement (its
+    tables came from a keyword scan, without columns); ``unsupported``, sqlglot read it but not
+    as far as lineage needs (an opaque command, a query it cannot scope); ``internal``, the
+    extractor itself failed, a bug that the "never raises" promise would otherwise hide.
+    ``statement`` and ``line`` locate the statement in the script (1-based), when the failure
+    belongs to one.
+    """
+
+    kind: Literal["parse", "unsupported", "internal"]
+    message: str
+    statement: int | None = None
+    line: int | None = None
+
+
 class SqlLineage(Model):
     """What one SQL text (a statement or a whole script) reads, writes and computes."""
 
@@ -232,6 +249,7 @@ class SqlLineage(Model):
     columns: list[ColumnMapping] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     dialect: str | None = None
+    errors: list[SqlLineageIssue] = Field(default_factory=list)
 
 
 class ColumnProfile(Model):

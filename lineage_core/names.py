@@ -28,8 +28,11 @@ class CaseRule(Enum):
     LOWERCASE = "lowercase"  # unquoted folded to lower case; quoted kept (PostgreSQL)
     UPPERCASE = "uppercase"  # unquoted folded to upper case; quoted kept (Snowflake, Oracle)
     CASE_INSENSITIVE = "case_insensitive"  # case never matters (BigQuery, DuckDB, T-SQL, ...)
+    CASE_SENSITIVE = "case_sensitive"  # case always matters, quoted or not (Fabric, Doris)
 
 
+# One entry per sqlglot dialect; tests/core/test_names.py checks them against sqlglot's own
+# normalisation strategies and names the entries kept apart on purpose.
 _DIALECT_CASE_RULES: dict[str, CaseRule] = {
     "postgres": CaseRule.LOWERCASE,
     "postgresql": CaseRule.LOWERCASE,
@@ -49,6 +52,21 @@ _DIALECT_CASE_RULES: dict[str, CaseRule] = {
     "presto": CaseRule.CASE_INSENSITIVE,
     "athena": CaseRule.CASE_INSENSITIVE,
     "clickhouse": CaseRule.LOWERCASE,
+    "dax": CaseRule.LOWERCASE,
+    "doris": CaseRule.CASE_SENSITIVE,
+    "dremio": CaseRule.LOWERCASE,
+    "drill": CaseRule.LOWERCASE,
+    "druid": CaseRule.LOWERCASE,
+    "dune": CaseRule.CASE_INSENSITIVE,
+    "exasol": CaseRule.UPPERCASE,
+    "fabric": CaseRule.CASE_SENSITIVE,
+    "materialize": CaseRule.LOWERCASE,
+    "prql": CaseRule.LOWERCASE,
+    "risingwave": CaseRule.LOWERCASE,
+    "solr": CaseRule.CASE_INSENSITIVE,
+    "starrocks": CaseRule.CASE_SENSITIVE,
+    "tableau": CaseRule.LOWERCASE,
+    "teradata": CaseRule.LOWERCASE,
 }
 
 
@@ -165,7 +183,18 @@ def parse_name(name: str, dialect: str | None = None) -> QualifiedName:
     return QualifiedName(tuple(parts))
 
 
+def normalise_part(text: str, *, quoted: bool, dialect: str | None = None) -> str:
+    """One identifier as ``dialect`` resolves it: the part :func:`parse_name` would keep.
+
+    For callers that already hold split identifiers (a SQL parser's), so they fold case by
+    the same rule as the names they are compared with.
+    """
+    return _normalise_part(text, quoted, case_rule(dialect))
+
+
 def _normalise_part(text: str, quoted: bool, rule: CaseRule) -> str:
+    if rule is CaseRule.CASE_SENSITIVE:
+        return text
     if rule is CaseRule.CASE_INSENSITIVE or not quoted:
         return text.lower()
     if rule is CaseRule.UPPERCASE and text == text.upper():

@@ -14,7 +14,7 @@ import click
 
 from lineage_core.errors import LineageError
 from lineage_core.models import SqlLineage
-from lineage_core.sql_lineage import SUPPORTED_DIALECTS, extract_lineage
+from lineage_core.sql import SUPPORTED_DIALECTS, extract_lineage
 
 
 @click.command("sql")

@@ -25,7 +25,7 @@ from typing import Any
 import dagster as dg
 
 from lineage_core import ColumnMapping, InvalidName, normalise_name, parse_name
-from lineage_core.sql_lineage import extract_lineage
+from lineage_core.sql import extract_lineage
 
 READS = "lineage/reads"
 WRITES = "lineage/writes"

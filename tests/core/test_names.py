@@ -5,6 +5,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lineage_core import InvalidName, normalise_name, parse_name, qualify
+from lineage_core.names import CaseRule, case_rule, normalise_part
+from lineage_core.sql import SUPPORTED_DIALECTS
+from lineage_core.sql.dialects import sqlglot_dialect
 
 
 @pytest.mark.parametrize(
@@ -75,3 +78,50 @@ def test_any_text_either_normalises_stably_or_is_refused(text):
         return
     assert normalise_name(canonical) == canonical
     assert len(canonical) <= 3 * 500
+
+
+# Dialects whose case rule differs from sqlglot's on purpose: (our rule, sqlglot's, why).
+KEPT_APART = {
+    "mysql": (
+        CaseRule.CASE_INSENSITIVE,
+        "CASE_SENSITIVE",
+        "sqlglot follows MySQL on Linux (lower_case_table_names=0); MySQL itself folds column "
+        "names on every server and table names on Windows and macOS, and a case-sensitive rule "
+        "would change the key of every unquoted mixed-case name already stored",
+    ),
+    "clickhouse": (
+        CaseRule.LOWERCASE,
+        "CASE_SENSITIVE",
+        "unquoted names fold to the store's lower-case form, as in PostgreSQL; a case-sensitive "
+        "rule would change the key of every unquoted mixed-case name already stored",
+    ),
+}
+
+
+@pytest.mark.parametrize("dialect", SUPPORTED_DIALECTS)
+def test_case_rule_agrees_with_sqlglot(dialect):
+    """sqlglot's normalisation strategy, read from the dialect object the extractor uses."""
+    strategy = sqlglot_dialect(dialect).NORMALIZATION_STRATEGY.name
+    if dialect in KEPT_APART:
+        rule, sqlglot_strategy, _why = KEPT_APART[dialect]
+        assert (case_rule(dialect), strategy) == (rule, sqlglot_strategy)
+    else:
+        assert case_rule(dialect).name == strategy
+
+
+def test_case_sensitive_dialects_keep_case_quoted_or_not():
+    assert normalise_name("Sales.orders", "fabric") == '"Sales".orders'
+    assert normalise_name('"Sales".orders', "fabric") == '"Sales".orders'
+    assert normalise_part("Sales", quoted=False, dialect="doris") == "Sales"
+
+
+@pytest.mark.parametrize(
+    ("dialect", "quoted"),
+    [("snowflake", True), ("postgres", True), ("bigquery", True), ("fabric", False)],
+)
+def test_normalise_part_is_the_part_parse_name_keeps(dialect, quoted):
+    for text in ("orders", "Orders", "ORDERS"):
+        written = f'"{text}"' if quoted else text
+        assert normalise_part(text, quoted=quoted, dialect=dialect) == (
+            parse_name(written, dialect).table
+        )

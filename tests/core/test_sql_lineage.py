@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 
 from lineage_core.errors import InvalidArgument
 from lineage_core.models import SqlLineage
-from lineage_core.sql_lineage import SUPPORTED_DIALECTS, extract_lineage, split_statements
+from lineage_core.sql import SUPPORTED_DIALECTS, extract_lineage, split_statements, tables
+from lineage_core.sql.tables import HANDLERS
 
 _CASES_PATH = Path(__file__).parent / "sql_fixtures" / "cases.py"
 _spec = importlib.util.spec_from_file_location("sql_fixture_cases", _CASES_PATH)
@@ -197,3 +199,94 @@ def test_split_statements_follows_the_tokeniser() -> None:
     script = "SELECT ';' AS a; -- x; y\nINSERT INTO t SELECT 1;\n\n;"
     assert split_statements(script, "postgres") == ["SELECT ';' AS a", "INSERT INTO t SELECT 1"]
     assert split_statements("SELECT 1\nGO\nSELECT 2\nGO", "tsql") == ["SELECT 1", "SELECT 2"]
+
+
+def test_every_case_states_its_columns_or_its_warnings() -> None:
+    unstated = [case.id for case in CASES if case.columns is None and case.warnings is None]
+    assert unstated == []
+
+
+def test_parse_failure_is_a_parse_error_of_its_statement() -> None:
+    sql = "INSERT INTO a SELECT * FROM b;\n\nINSERT INTO c SELEC x FROM d;"
+    lineage = extract_lineage(sql, "postgres")
+    [error] = lineage.errors
+    assert (error.kind, error.statement, error.line) == ("parse", 2, 3)
+    assert "could not parse" in error.message
+
+
+def test_opaque_command_is_an_unsupported_error() -> None:
+    sql = "CREATE TRIGGER trg ON dbo.accounts AFTER UPDATE AS INSERT INTO dbo.audit SELECT 1"
+    lineage = extract_lineage(sql, "tsql")
+    assert lineage.writes == ["dbo.audit"]
+    assert [(e.kind, e.statement, e.line) for e in lineage.errors] == [("unsupported", 1, 1)]
+
+
+def test_internal_crash_is_an_error_and_the_rest_of_the_script_is_kept(monkeypatch) -> None:
+    def crash(tree, statement, names):
+        raise RuntimeError("handler bug")
+
+    insert = next(kind for kind in HANDLERS if kind.__name__ == "Insert")
+    monkeypatch.setitem(HANDLERS, insert, crash)
+    sql = (
+        "CREATE TABLE stage AS SELECT id, amount FROM raw.orders;\n"
+        "INSERT INTO mart.orders SELECT id, amount FROM stage;\n"
+        "CREATE TABLE mart.audit AS SELECT id FROM raw.audit;"
+    )
+    lineage = extract_lineage(sql, "postgres")
+    assert [error.model_dump() for error in lineage.errors] == [
+        {"kind": "internal", "message": "RuntimeError: handler bug", "statement": 2, "line": 2}
+    ]
+    assert any("statement 2 (line 2): lineage analysis failed" in w for w in lineage.warnings)
+    assert lineage.reads == ["raw.audit", "raw.orders", "stage"]  # statement 2 from the scan
+    assert lineage.writes == ["mart.audit", "mart.orders", "stage"]
+    assert column_set(lineage) == {
+        ("stage.id", ("raw.orders.id",)),
+        ("stage.amount", ("raw.orders.amount",)),
+        ("mart.audit.id", ("raw.audit.id",)),
+    }
+
+
+def test_crash_in_column_lineage_keeps_the_statement_tables(monkeypatch) -> None:
+    def crash(insert, queries):
+        raise KeyError("mapping bug")
+
+    monkeypatch.setattr(tables, "insert_flows", crash)
+    lineage = extract_lineage("INSERT INTO t SELECT a FROM s; INSERT INTO u SELECT b FROM v", None)
+    assert (lineage.reads, lineage.writes, lineage.columns) == (["s", "v"], ["t", "u"], [])
+    assert [(e.kind, e.statement) for e in lineage.errors] == [("internal", 1), ("internal", 2)]
+    assert any("column lineage skipped" in w for w in lineage.warnings)
+
+
+def test_a_comment_between_broken_statements_is_no_crash() -> None:
+    lineage = extract_lineage("-- note\n; INSERT INTO t SELECT 'open", None)
+    assert [e.kind for e in lineage.errors] == ["parse"]
+    assert lineage.writes == ["t"]
+
+
+def test_errors_are_part_of_the_json() -> None:
+    document = extract_lineage("INSERT INTO c SELEC x FROM d", "postgres").to_json()
+    [error] = document["errors"]
+    assert (error["kind"], error["statement"], error["line"]) == ("parse", 1, 1)
+
+
+def test_importing_lineage_core_leaves_sqlglot_for_first_use() -> None:
+    code = (
+        "import sys, lineage_core; before = 'sqlglot' in sys.modules; "
+        "from lineage_core import extract_lineage, split_statements; "
+        "import lineage_core.sql as sql; "
+        "print(before, extract_lineage is sql.extract_lineage, "
+        "split_statements is sql.split_statements)"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert output.stdout.split() == ["False", "True", "True"]
+
+
+def test_identifiers_fold_by_the_dialect_case_rule() -> None:
+    sql = "WITH Recent AS (SELECT Id FROM Raw.Orders) INSERT INTO Mart.Orders SELECT Id FROM recent"
+    folded = extract_lineage(sql, "postgres")
+    assert (folded.reads, folded.writes) == (["raw.orders"], ["mart.orders"])
+    kept = extract_lineage(sql, "fabric")  # case-sensitive: "recent" is not the CTE "Recent"
+    assert (kept.reads, kept.writes) == (['"Raw"."Orders"', "recent"], ['"Mart"."Orders"'])
+    assert column_set(kept) == {('"Mart"."Orders"."Id"', ('recent."Id"',))}

@@ -1,4 +1,8 @@
-"""Property tests: no SQL text, however broken, makes extraction raise."""
+"""Property tests: no SQL text, however broken, makes extraction raise, or crash inside.
+
+Extraction catches everything, so "never raises" alone would pass over an internal crash;
+the typed errors on the result tell a crash apart from SQL that sqlglot cannot read.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from hypothesis import strategies as st
 
 from lineage_core.models import SqlLineage
 from lineage_core.names import normalise_name
-from lineage_core.sql_lineage import extract_lineage
+from lineage_core.sql import extract_lineage
 
 _CASES_PATH = Path(__file__).parent / "sql_fixtures" / "cases.py"
 _spec = importlib.util.spec_from_file_location("sql_fixture_cases", _CASES_PATH)
@@ -92,6 +96,7 @@ def assert_valid(lineage: SqlLineage, dialect: str | None) -> None:
         assert normalise_name(name) == name
     for mapping in lineage.columns:
         assert mapping.sources
+    assert [error for error in lineage.errors if error.kind == "internal"] == []
 
 
 @settings(settings.get_profile("sql"))

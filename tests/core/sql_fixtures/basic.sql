@@ -160,6 +160,8 @@ CREATE TABLE orders_copy LIKE orders;
 CREATE TABLE dev.orders CLONE prod.orders;
 # reads: prod.orders
 # writes: dev.orders
+# columns: none
+# warnings: no
 
 # case: multi_insert_hive
 # dialect: hive
@@ -181,6 +183,8 @@ INSERT ALL
 SELECT id, amount FROM orders;
 # reads: orders
 # writes: big_orders, small_orders
+# INTO ... VALUES (id, amount) is not traced to the SELECT yet: columns stay unchecked.
+# warnings: no
 
 # case: insert_table_spark
 # dialect: spark

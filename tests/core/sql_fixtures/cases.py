@@ -14,6 +14,10 @@ comments, everything else is SQL:
     # columns: t.c <- s.a, s.b [label]    repeatable; "none" = no mappings; absent = unchecked
     # warnings: yes | no                  optional
 
+Every case states its columns or its warnings, or both (a test holds the corpus to it): a case
+that checked tables alone would let a change in either pass unseen. A case whose columns are
+not derived yet says so in a comment and states its warnings.
+
 The category of a case is its file's name (``dml.sql`` -> ``dml``).
 """
 

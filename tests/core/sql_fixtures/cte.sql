@@ -45,6 +45,8 @@ WITH customers AS (SELECT id FROM crm.accounts)
 SELECT customers.id FROM customers JOIN sales.customers sc ON sc.id = customers.id;
 # reads: crm.accounts, sales.customers
 # writes:
+# columns: none
+# warnings: no
 
 # case: with_inside_derived_table
 INSERT INTO out_t

@@ -20,6 +20,8 @@ INSERT INTO users_copy SELECT id, email FROM users RETURNING id;
 CREATE TABLE orders_2025 (LIKE orders INCLUDING ALL);
 # reads:
 # writes: orders_2025
+# columns: none
+# warnings: no
 
 # case: unlogged_table_postgres
 CREATE UNLOGGED TABLE fast_copy AS SELECT id FROM slow_source;
@@ -116,6 +118,8 @@ INSERT OVERWRITE TABLE db.events_by_day PARTITION (ds) SELECT id, kind, ds FROM 
 INSERT INTO settings SET k = 'mode', v = 'fast';
 # reads:
 # writes: settings
+# columns: none
+# warnings: no
 
 # case: insert_ignore_mysql
 # dialect: mysql
@@ -143,6 +147,8 @@ INSERT INTO prod.ids (SELECT id FROM stage.ids);
 CREATE TABLE prod.events_new (LIKE prod.events);
 # reads:
 # writes: prod.events_new
+# columns: none
+# warnings: no
 
 # case: from_first_duckdb
 # dialect: duckdb
@@ -172,6 +178,8 @@ CREATE TABLE IF NOT EXISTS hive.mart.t WITH (format = 'PARQUET') AS SELECT id, a
 INSERT INTO dbo.Results (id, score) EXEC dbo.ComputeScores;
 # reads:
 # writes: dbo.results
+# columns: none
+# warnings: yes
 
 # case: top_into_temp_tsql
 # dialect: tsql
@@ -197,6 +205,8 @@ CROSS APPLY (SELECT TOP 1 ID FROM dbo.Orders WHERE CustomerID = c.ID ORDER BY Cr
 UPDATE TOP (100) dbo.Jobs SET State = 'queued' WHERE State = 'new';
 # reads:
 # writes: dbo.jobs
+# columns: none
+# warnings: yes
 
 # case: hive_insert_partition_with_columns
 # dialect: hive
@@ -212,6 +222,8 @@ CREATE TABLE mart.monthly AS
 SELECT * FROM (SELECT region, month, amount FROM raw.sales) PIVOT (SUM(amount) FOR month IN ('jan', 'feb')) AS p;
 # reads: raw.sales
 # writes: mart.monthly
+# The PIVOT's own columns (region, jan, feb) are not derived yet: columns stay unchecked.
+# warnings: no
 
 # case: natural_join_databricks
 # dialect: databricks

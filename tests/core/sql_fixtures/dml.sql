@@ -90,52 +90,70 @@ FROM (SELECT sku, SUM(delta) AS qty FROM movements GROUP BY sku) d WHERE d.sku =
 DELETE FROM staging.events WHERE event_date < '2020-01-01';
 # reads:
 # writes: staging.events
+# columns: none
+# warnings: no
 
 # case: delete_using
 DELETE FROM sessions s USING users u WHERE s.user_id = u.id AND u.deleted;
 # reads: users
 # writes: sessions
+# columns: none
+# warnings: no
 
 # case: delete_join_mysql
 # dialect: mysql
 DELETE o FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.banned = 1;
 # reads: customers
 # writes: orders
+# columns: none
+# warnings: no
 
 # case: delete_alias_tsql
 # dialect: tsql
 DELETE t FROM dbo.Target t INNER JOIN dbo.Source s ON s.id = t.id;
 # reads: dbo.source
 # writes: dbo.target
+# columns: none
+# warnings: no
 
 # case: delete_where_in_bigquery
 # dialect: bigquery
 DELETE FROM ds.users WHERE id IN (SELECT user_id FROM ds.gdpr_requests);
 # reads: ds.gdpr_requests
 # writes: ds.users
+# columns: none
+# warnings: no
 
 # case: delete_without_from_bigquery
 # dialect: bigquery
 DELETE ds.logs WHERE ts < TIMESTAMP '2020-01-01';
 # reads:
 # writes: ds.logs
+# columns: none
+# warnings: no
 
 # case: delete_self_subquery
 DELETE FROM events WHERE id NOT IN (SELECT MIN(id) FROM events GROUP BY payload);
 # reads: events
 # writes: events
+# columns: none
+# warnings: no
 
 # case: delete_using_duckdb
 # dialect: duckdb
 DELETE FROM t USING s WHERE t.id = s.id;
 # reads: s
 # writes: t
+# columns: none
+# warnings: no
 
 # case: delete_spark_where_exists
 # dialect: spark
 DELETE FROM db.events WHERE EXISTS (SELECT 1 FROM db.blocklist b WHERE b.id = events.user_id);
 # reads: db.blocklist
 # writes: db.events
+# columns: none
+# warnings: no
 
 # case: merge_snowflake
 # dialect: snowflake
@@ -210,18 +228,24 @@ WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.name);
 TRUNCATE TABLE staging.a, staging.b;
 # reads:
 # writes: staging.a, staging.b
+# columns: none
+# warnings: no
 
 # case: truncate_if_exists_snowflake
 # dialect: snowflake
 TRUNCATE TABLE IF EXISTS raw.events;
 # reads:
 # writes: raw.events
+# columns: none
+# warnings: no
 
 # case: truncate_hive
 # dialect: hive
 TRUNCATE TABLE db.scratch;
 # reads:
 # writes: db.scratch
+# columns: none
+# warnings: no
 
 # case: insert_on_conflict
 INSERT INTO counters (k, n) SELECT k, COUNT(*) FROM hits GROUP BY k
@@ -254,6 +278,8 @@ WITH dupes AS (
 DELETE FROM dupes WHERE rn > 1;
 # reads:
 # writes: dbo.contacts
+# columns: none
+# warnings: no
 
 # case: update_row_assignment_postgres
 UPDATE inventory i SET (qty, price) = (SELECT s.qty, s.price FROM supplier_feed s WHERE s.sku = i.sku);

@@ -13,6 +13,8 @@ WHERE processed = 1;
 UPDATE dbo.Jobs SET state = 'done' OUTPUT inserted.id INTO dbo.JobLog (id) WHERE state = 'running';
 # reads:
 # writes: dbo.jobs, dbo.joblog
+# columns: none
+# warnings: yes
 
 # case: temp_on_commit_drop_postgres
 # dialect: postgres
@@ -34,6 +36,8 @@ RENAME TABLE shop.orders_new TO shop.orders;
 ALTER TABLE mart.orders_v2 RENAME TO mart.orders;
 # reads: mart.orders_v2
 # writes: mart.orders
+# columns: none
+# warnings: no
 
 # case: broken_middle_statement_postgres
 # dialect: postgres
@@ -97,6 +101,8 @@ BEGIN
 END;
 # reads: dbo.staging
 # writes: dbo.facts, dbo.staging
+# columns: dbo.facts.id <- dbo.staging.id
+# warnings: no
 
 # case: scripting_procedure_snowflake
 # dialect: snowflake
@@ -109,12 +115,17 @@ END;
 $$;
 # reads: raw.orders
 # writes: mart.orders
+# columns: mart.orders.amount <- raw.orders.amount
+# columns: mart.orders.id <- raw.orders.id
+# warnings: no
 
 # case: explain_is_not_lineage_duckdb
 # dialect: duckdb
 EXPLAIN SELECT * FROM big_table;
 # reads:
 # writes:
+# columns: none
+# warnings: no
 
 # case: show_and_describe_trino
 # dialect: trino

@@ -97,18 +97,24 @@ INSERT OVERWRITE TABLE db.pairs SELECT k, v FROM db.maps LATERAL VIEW explode(m)
 INSERT INTO db.raw SELECT * FROM parquet.`/mnt/data/raw/`;
 # reads:
 # writes: db.raw
+# columns: none
+# warnings: no
 
 # case: delta_path_databricks
 # dialect: databricks
 CREATE TABLE bronze.events AS SELECT * FROM delta.`s3://lake/events`;
 # reads:
 # writes: bronze.events
+# columns: none
+# warnings: no
 
 # case: read_files_databricks
 # dialect: databricks
 CREATE TABLE bronze.orders AS SELECT * FROM read_files('s3://landing/orders', format => 'json');
 # reads:
 # writes: bronze.orders
+# columns: none
+# warnings: no
 
 # case: excluded_pseudo_table_postgres
 # dialect: postgres
@@ -124,6 +130,8 @@ INSERT INTO dbo.Orders (id, amount) OUTPUT inserted.id INTO dbo.OrderLog (id)
 SELECT id, amount FROM dbo.Incoming;
 # reads: dbo.incoming
 # writes: dbo.orderlog, dbo.orders
+# columns: none
+# warnings: yes
 
 # case: inserted_deleted_in_trigger_tsql
 # dialect: tsql
@@ -132,6 +140,8 @@ INSERT INTO dbo.AccountAudit (id, old_balance, new_balance)
 SELECT d.id, d.balance, i.balance FROM deleted d JOIN inserted i ON i.id = d.id;
 # reads:
 # writes: dbo.accountaudit
+# columns: none
+# warnings: yes
 
 # case: dual_mysql
 # dialect: mysql

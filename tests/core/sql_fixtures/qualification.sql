@@ -22,6 +22,8 @@ INSERT INTO daily SELECT id FROM raw.events;
 INSERT INTO x.y.z SELECT 1 FROM a.b.c;
 # reads: a.b.c
 # writes: x.y.z
+# columns: none
+# warnings: no
 
 # case: quoted_case_kept_snowflake
 # dialect: snowflake

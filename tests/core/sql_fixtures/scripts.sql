@@ -82,6 +82,8 @@ CREATE FUNCTION f() RETURNS void AS $$ INSERT INTO x SELECT 1 $$ LANGUAGE sql;
 INSERT INTO y SELECT * FROM z;
 # reads: z
 # writes: y
+# columns: y.* <- z.*
+# warnings: no
 
 # case: spark_script_with_cache_and_uncache
 # dialect: spark

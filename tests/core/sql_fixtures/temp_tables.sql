@@ -32,6 +32,8 @@ INSERT INTO @ids SELECT id FROM dbo.flagged;
 DELETE FROM dbo.accounts WHERE id IN (SELECT id FROM @ids);
 # reads: dbo.flagged
 # writes: dbo.accounts
+# columns: none
+# warnings: no
 
 # case: temp_updated_in_between
 SELECT id, price INTO #p FROM dbo.prices;
