@@ -44,8 +44,8 @@ from psycopg import sql
 
 from lineage_core import open_store
 from lineage_dagster import LineageResource, build_lineage_capture_sensor, record_lineage
-from lineage_dagster.capture import _EVENT_TYPES as CAPTURED_EVENT_TYPES
-from lineage_dagster.sensors import FINISHED
+from lineage_dagster.runs import CAPTURED_EVENT_TYPES
+from lineage_dagster.sensors.capture import FINISHED
 
 GENERATOR_VERSION = 1
 DEFAULT_HOME = Path(tempfile.gettempdir()) / "lineage_capture_bench"

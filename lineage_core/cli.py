@@ -374,33 +374,42 @@ def _print_profile(profile, as_json: bool) -> None:
     )  # fmt: skip
     drift = profile.drift
     if drift is not None and (drift.schema_changed or drift.large_swings):
-        click.echo(
-            f"drift: added {drift.columns_added}, removed {drift.columns_removed}, retyped "
-            f"{[c.column for c in drift.columns_retyped]}; {'; '.join(drift.large_swings)}"
-        )
+        from lineage_core.profiling.drift import describe_schema_change
+
+        click.echo(f"drift: {describe_schema_change(drift)}; {'; '.join(drift.large_swings)}")
 
 
 @main.command()
 @click.argument("name")
 @click.option(
     "--connection",
-    required=True,
-    help="A connection name from $LINEAGE_CONNECTIONS, or a database URL / file location.",
+    help="A connection name from $LINEAGE_CONNECTIONS, or a database URL / file location. "
+    "Default: as the profiling job finds it, the connection recorded on the table's asset, "
+    "then the connection named like the table's first part.",
 )
 @click.option("--exact", is_flag=True, help="Exact distinct and duplicate counts.")
 @click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds.")
 @json_option
 @pass_options
 def profile(
-    options: _Options, name: str, connection: str, exact: bool, timeout: float, as_json: bool
+    options: _Options, name: str, connection: str | None, exact: bool, timeout: float, as_json: bool
 ) -> None:
     """Profile table NAME through a connection and keep the profile in its history."""
-    from lineage_core.connections import named_connections
-    from lineage_core.profiling import profile_table, resolve_connection
+    from lineage_core.connections import connection_for_table, named_connections, resolve_connection
+    from lineage_core.profiling import profile_table
 
-    where = resolve_connection(connection, named_connections())
-    result = profile_table(name, where, exact=exact, timeout_seconds=timeout)
+    connections = named_connections()
+    # A connection given here is the user's choice for this one table, so it wins; without
+    # one the table resolves as it does in the profiling job.
+    where = None if connection is None else resolve_connection(connection, connections)
     with options.store() as store:
+        if where is None:
+            try:
+                recorded = store.get_asset(name).connection
+            except LineageError:
+                recorded = None
+            where = connection_for_table(name, asset_connection=recorded, connections=connections)
+        result = profile_table(name, where, exact=exact, timeout_seconds=timeout)
         stored = store.add_profile(result)
     _print_profile(stored, as_json)
 

@@ -14,9 +14,12 @@ from typing import Any
 
 import dagster as dg
 
-from lineage_core import AssetNotFound, ImpactAnalysis, LineageError, normalise_name
-from lineage_dagster.metadata import LineageTranslator, markdown_table
+from lineage_core import AssetNotFound, ImpactAnalysis, LineageError
+from lineage_core.alerting import impact_problems, schema_change_risk
+from lineage_core.profiling.drift import describe_schema_change
+from lineage_dagster.metadata import markdown_table
 from lineage_dagster.resources import LineageResource
+from lineage_dagster.translator import LineageTranslator, table_of_asset
 
 AssetLike = dg.AssetsDefinition | dg.AssetSpec | dg.AssetKey | str
 
@@ -31,11 +34,6 @@ def _keys_and_metadata(assets: Sequence[AssetLike]) -> list[tuple[dg.AssetKey, d
         else:
             found.append((dg.AssetKey.from_coercible(item), {}))
     return found
-
-
-def _table(key: dg.AssetKey, metadata: dict[str, Any], translator: LineageTranslator) -> str | None:
-    table = translator.get_table_name(key, metadata)
-    return normalise_name(table, translator.get_dialect(key, metadata)) if table else None
 
 
 def impact_metadata(impact: ImpactAnalysis) -> dict[str, Any]:
@@ -91,7 +89,7 @@ def build_impact_checks(
     translator = translator or LineageTranslator()
     checks = []
     for key, metadata in _keys_and_metadata(assets):
-        table = _table(key, metadata, translator)
+        table = table_of_asset(key, metadata, translator)
         if table is None:
             continue
         checks.append(
@@ -142,15 +140,7 @@ def _impact_check(
                 description=f"Not evaluated, the lineage store could not answer: {exc}",
                 metadata={"lineage/table": table, "lineage/error": str(exc)},
             )
-        problems = []
-        if max_assets is not None and impact.total_impacted_assets > max_assets:
-            problems.append(
-                f"{impact.total_impacted_assets} downstream assets (limit {max_assets})"
-            )
-        if max_jobs is not None and impact.total_impacted_workflows > max_jobs:
-            problems.append(
-                f"{impact.total_impacted_workflows} downstream Dagster jobs (limit {max_jobs})"
-            )
+        problems = impact_problems(impact, max_assets, max_jobs)
         description = (
             f"Changing {table} affects " + " and ".join(problems)
             if problems
@@ -189,7 +179,7 @@ def build_schema_change_checks(
     translator = translator or LineageTranslator()
     checks = []
     for key, metadata in _keys_and_metadata(assets):
-        table = _table(key, metadata, translator)
+        table = table_of_asset(key, metadata, translator)
         if table is not None:
             checks.append(
                 _schema_check(key, table, name, min_downstream_assets, severity, blocking)
@@ -226,15 +216,13 @@ def _schema_check(
                 metadata={"lineage/error": str(exc)},
             )
         drift = profiles[0].drift if profiles else None
-        changed = bool(drift and drift.schema_changed)
-        risky = changed and impact.total_impacted_assets >= min_downstream
+        changed, risky = schema_change_risk(drift, impact, min_downstream)
         metadata = impact_metadata(impact)
         if drift is not None:
             metadata["lineage/drift"] = dg.MetadataValue.json(drift.to_json())
         if risky:
             description = (
-                f"The schema of {table} changed (added {drift.columns_added}, removed "
-                f"{drift.columns_removed}, retyped {[c.column for c in drift.columns_retyped]}) "
+                f"The schema of {table} changed ({describe_schema_change(drift)}) "
                 f"and {impact.total_impacted_assets} downstream assets depend on it"
             )
         elif changed:

@@ -5,15 +5,15 @@ from typing import Any
 
 import dagster as dg
 
-from lineage_dagster.alerts import build_impact_alert_sensor, build_lineage_alert_job
 from lineage_dagster.jobs import build_profile_tables_job, build_refresh_impact_cache_job
-from lineage_dagster.metadata import LineageTranslator
 from lineage_dagster.resources import LineageResource
 from lineage_dagster.schedules import (
     build_profile_tables_schedule,
     build_refresh_impact_cache_schedule,
 )
-from lineage_dagster.sensors import build_lineage_capture_sensor
+from lineage_dagster.sensors import build_impact_alert_sensor, build_lineage_capture_sensor
+from lineage_dagster.sensors.alerts import build_lineage_alert_job
+from lineage_dagster.translator import LineageTranslator
 
 
 def lineage_definitions(

@@ -7,10 +7,13 @@ from typing import Any
 import dagster as dg
 from pydantic import BaseModel, Field
 
-from lineage_core import LineageError, NotFound, TableProfile, parse_name
-from lineage_core.profiling import Connection, profile_table, resolve_connection
-from lineage_dagster.metadata import LineageTranslator, markdown_table, tables_in_context
+from lineage_core import LineageError, TableProfile
+from lineage_core.connections import connection_for_table
+from lineage_core.profiling import profile_table
+from lineage_core.profiling.drift import describe_schema_change
+from lineage_dagster.metadata import markdown_table
 from lineage_dagster.resources import LineageResource
+from lineage_dagster.translator import LineageTranslator, tables_in_context
 
 REFRESH_JOB = "lineage_refresh_impact_cache"
 DOWNSTREAM_ASSETS = "lineage/downstream_assets"
@@ -172,24 +175,6 @@ def _select_tables(store, config: ProfileTablesConfig) -> list[str]:
     return [asset.qualified_name for asset in found]
 
 
-def _connection_for(
-    table: str, asset_connection: str | None, fallback: str | None, connections
-) -> Connection:
-    if asset_connection and asset_connection in connections:
-        return resolve_connection(asset_connection, connections)
-    parts = parse_name(table).parts
-    database = parts[0] if len(parts) >= 2 else None
-    if database and database in connections:
-        return resolve_connection(database, connections)
-    if fallback:
-        return resolve_connection(fallback, connections)
-    known = ", ".join(sorted(connections)) or "none configured"
-    raise NotFound(
-        f"No connection for {table}: set `connection` in the run config, record one on the "
-        f"asset, or name a connection after its first part (known connections: {known})"
-    )
-
-
 def profile_metadata(profile: TableProfile) -> dict[str, Any]:
     """A profile as asset metadata the Dagster UI shows and plots."""
     columns = dg.TableSchema(
@@ -286,8 +271,11 @@ def build_profile_tables_job(
                     asset_connection = store.get_asset(table).connection
                 except LineageError:
                     asset_connection = None
-                connection = _connection_for(
-                    table, asset_connection, task.connection, lineage.get_connections()
+                connection = connection_for_table(
+                    table,
+                    asset_connection=asset_connection,
+                    fallback=task.connection,
+                    connections=lineage.get_connections(),
                 )
                 profile = profile_table(
                     table, connection, exact=task.exact, timeout_seconds=task.timeout_seconds
@@ -298,10 +286,7 @@ def build_profile_tables_job(
             return ProfileOutcome(table=table, error=str(exc))
         drift = stored.drift
         if drift is not None and drift.schema_changed:
-            context.log.warning(
-                f"Schema drift on {table}: added {drift.columns_added}, removed "
-                f"{drift.columns_removed}, retyped {[c.column for c in drift.columns_retyped]}"
-            )
+            context.log.warning(f"Schema drift on {table}: {describe_schema_change(drift)}")
         for swing in drift.large_swings if drift else []:
             context.log.warning(f"{table}: {swing}")
         _observe_profile(context, stored, translator)

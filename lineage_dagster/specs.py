@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from lineage_core import LineageError, open_store
-from lineage_dagster.metadata import LineageTranslator, _tables
+from lineage_dagster.translator import LineageTranslator, tables_of_graph
 
 _log = dg.get_dagster_logger("lineage")
 
@@ -44,7 +44,7 @@ def build_lineage_asset_specs(
 
     def table_map(graph_items) -> dict[str, dg.AssetKey]:
         graph = dg.Definitions(assets=list(graph_items)).get_repository_def().asset_graph
-        return {table: key for key, table in _tables(graph, translator).items() if table}
+        return {table: key for key, table in tables_of_graph(graph, translator).items() if table}
 
     own = table_map(assets) if assets else {}
     defined = table_map(specs) if specs else {}

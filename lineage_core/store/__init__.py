@@ -3,22 +3,20 @@
 ``open_store()`` with no argument finds the same store the Dagster integration uses:
 ``LINEAGE_DATABASE_URL`` if set, else ``lineage.db`` under ``DAGSTER_HOME``, else
 ``$XDG_DATA_HOME/dagster-lineage/lineage.db`` (``~/.local/share/dagster-lineage/lineage.db``).
+
+The package is laid out by concern: ``api`` (the ``LineageStore`` callers hold), one module
+per concern it delegates to, ``rows`` (rows to models), ``backends/`` (SQLite and PostgreSQL,
+which only move rows) and ``sql/<backend>/`` (every query, named, in ``.sql`` files).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from lineage_core.errors import InvalidArgument
-from lineage_core.store.lineage_store import (
-    DEFAULT_MAX_NODES,
-    DEFAULT_TIMEOUT_SECONDS,
-    Backend,
-    LineageStore,
-    Session,
-)
+from lineage_core.store.api import DEFAULT_TIMEOUT_SECONDS, LineageStore
+from lineage_core.store.backends import Backend, Session, open_backend, sqlite_path
+from lineage_core.store.walks import DEFAULT_MAX_NODES
 
 ENV_DATABASE_URL = "LINEAGE_DATABASE_URL"
 
@@ -31,34 +29,6 @@ def default_database_url() -> str:
         return f"sqlite:///{Path(home).expanduser().resolve() / 'lineage.db'}"
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return f"sqlite:///{Path(data_home) / 'dagster-lineage' / 'lineage.db'}"
-
-
-def sqlite_path(url: str) -> str:
-    """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or ``sqlite:///:memory:``."""
-    rest = url[len("sqlite://") :]
-    if not rest.startswith("/"):
-        raise InvalidArgument(f"A SQLite URL looks like sqlite:///path/to/lineage.db, got {url!r}")
-    path = unquote(rest[1:])
-    if not path:
-        raise InvalidArgument(f"The SQLite URL {url!r} names no file")
-    return path
-
-
-def open_backend(url: str) -> Backend:
-    scheme = urlsplit(url).scheme.lower()
-    if scheme == "sqlite":
-        from lineage_core.store.sqlite import SqliteBackend
-
-        return SqliteBackend(sqlite_path(url))
-    if scheme in {"postgresql", "postgres"} or scheme.startswith("postgresql+"):
-        from lineage_core.store.postgres import PostgresBackend
-
-        if "+" in scheme:  # tolerate SQLAlchemy-style URLs such as postgresql+psycopg://
-            url = "postgresql" + url[len(scheme) :]
-        return PostgresBackend(url)
-    raise InvalidArgument(
-        f"Unsupported lineage database URL {url!r}: use sqlite:///path.db or postgresql://..."
-    )
 
 
 def open_store(
@@ -79,6 +49,7 @@ def open_store(
 
 __all__ = [
     "DEFAULT_MAX_NODES",
+    "DEFAULT_TIMEOUT_SECONDS",
     "ENV_DATABASE_URL",
     "Backend",
     "LineageStore",
@@ -86,4 +57,5 @@ __all__ = [
     "default_database_url",
     "open_backend",
     "open_store",
+    "sqlite_path",
 ]

@@ -195,3 +195,27 @@ def test_profile_and_profiles_from_the_command_line(run, tmp_path, monkeypatch):
         "Unknown connection 'nope'"
         in run("profile", "shop.main.orders", "--connection", "nope", code=2).stderr
     )
+
+
+def test_profile_without_a_connection_resolves_the_table_as_the_job_does(
+    run, tmp_path, monkeypatch
+):
+    import sqlite3
+
+    db = tmp_path / "warehouse.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.executemany("INSERT INTO customers VALUES (?, ?)", [(1, "ada"), (2, None)])
+    monkeypatch.setenv("LINEAGE_CONNECTIONS", json.dumps({"shop": f"sqlite:///{db}"}))
+
+    # The connection named like the table's first part.
+    by_name = json.loads(run("profile", "shop.main.customers", "--json").stdout)
+    assert (by_name["connection"], by_name["rowCount"], by_name["columnCount"]) == ("shop", 2, 2)
+
+    # The connection recorded on the asset by an earlier profile.
+    run("profile", "customers", "--connection", "shop")
+    recorded = json.loads(run("profile", "customers", "--json").stdout)
+    assert (recorded["connection"], recorded["rowCount"]) == ("shop", 2)
+
+    missing = run("profile", "crm.customers", code=2).stderr
+    assert "No connection for crm.customers" in missing and "known connections: shop" in missing

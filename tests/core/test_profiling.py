@@ -1,23 +1,33 @@
-"""Connections, argument checks and drift: the parts of profiling that need no database."""
+"""Connections, argument checks, drift and sketches: profiling that needs no database."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import subprocess
+import sys
+from collections import Counter
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from lineage_core.errors import InvalidArgument, InvalidName, NotFound
-from lineage_core.models import ColumnProfile, TableProfile
-from lineage_core.profiling import (
+from lineage_core.connections import (
     Connection,
     ConnectionKind,
-    compare_profiles,
-    profile_table,
-    profile_to_json,
+    connection_for_table,
     resolve_connection,
+)
+from lineage_core.errors import InvalidArgument, InvalidName, NotFound
+from lineage_core.models import ColumnProfile, TableProfile
+from lineage_core.profiling import compare_profiles, profile_table
+from lineage_core.profiling.drift import describe_schema_change
+from lineage_core.profiling.sketches import (
+    HISTOGRAM_SIZE,
+    REGISTERS,
+    estimate_distinct,
+    rank_histograms,
 )
 
 
@@ -78,6 +88,33 @@ def test_resolve_prefers_named_connections() -> None:
         resolve_connection("lakehouse", connections)
     with pytest.raises(NotFound, match=r"Unknown connection 'lake'$"):
         resolve_connection("lake")
+
+
+def test_a_table_resolves_to_its_recorded_then_its_named_then_the_fallback_connection() -> None:
+    connections = {"warehouse": "postgresql://u@h/db", "shop": "sqlite:///shop.db"}
+
+    def name_of(table: str, **choices: str) -> str | None:
+        return connection_for_table(table, connections=connections, **choices).name
+
+    assert name_of("shop.raw.orders", asset_connection="warehouse", fallback="/d") == "warehouse"
+    assert name_of("shop.raw.orders", asset_connection="gone", fallback="/d") == "shop"
+    assert name_of("SHOP.orders") == "shop"
+    assert name_of("orders", fallback="warehouse") == "warehouse"
+    by_url = connection_for_table("lake.orders", fallback="/data", connections=connections)
+    assert (by_url.kind, by_url.target, by_url.name) == (ConnectionKind.FILES, "/data", None)
+
+
+def test_a_table_without_a_connection_names_the_known_ones() -> None:
+    with pytest.raises(
+        NotFound, match=r"^No connection for orders: .*\(known connections: a, b\)$"
+    ):
+        connection_for_table("orders", connections={"b": "/b", "a": "/a"})
+    with pytest.raises(NotFound, match=r"none configured"):
+        connection_for_table("shop.orders", asset_connection="shop", connections={})
+    with pytest.raises(NotFound, match="Unknown connection 'nope'"):
+        connection_for_table("orders", fallback="nope", connections={"a": "/a"})
+    with pytest.raises(InvalidName):
+        connection_for_table("a..b", fallback="/a", connections={})
 
 
 @pytest.mark.parametrize(
@@ -174,10 +211,61 @@ def test_drift_refuses_different_tables_and_negative_thresholds() -> None:
         compare_profiles(_profile(10, {}), _profile(10, {}), row_count_swing=-1)
 
 
+def test_schema_change_is_described_in_one_phrase() -> None:
+    before = _profile(10, {"id": 0.0, "gone": 0.0, "amount": 0.0})
+    after = _profile(10, {"id": 0.0, "amount": 0.0, "new": 0.0}, {"amount": "bigint"})
+
+    drift = compare_profiles(before, after)
+
+    assert describe_schema_change(drift) == "added ['new'], removed ['gone'], retyped ['amount']"
+
+
+def test_drift_and_the_package_import_without_polars() -> None:
+    code = (
+        "import sys\n"
+        "import lineage_core.profiling.drift\n"
+        "assert 'polars' not in sys.modules, 'drift'\n"
+        "import lineage_core.profiling\n"
+        "assert 'polars' not in sys.modules, 'package'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+
+
+def _sketch(values: range) -> list[int]:
+    """The rank histogram of a HyperLogLog sketch of ``values``, with a 64-bit blake2b hash."""
+    registers = [0] * REGISTERS
+    for value in values:
+        digest = hashlib.blake2b(value.to_bytes(8, "little"), digest_size=8).digest()
+        hashed = int.from_bytes(digest, "little")
+        bucket = hashed & (REGISTERS - 1)
+        rank = 64 - (hashed | (REGISTERS - 1)).bit_length() + 1
+        registers[bucket] = max(registers[bucket], rank)
+    ranks = Counter(rank for rank in registers if rank)
+    return rank_histograms((0, rank, count) for rank, count in ranks.items()).get(
+        0, [0] * HISTOGRAM_SIZE
+    )
+
+
+@pytest.mark.parametrize(("distinct", "tolerance"), [(0, 0), (1, 0), (50, 0.02), (200_000, 0.03)])
+def test_hyperloglog_estimate_is_within_its_error(distinct: int, tolerance: float) -> None:
+    estimate = estimate_distinct(_sketch(range(distinct)))
+    assert abs(estimate - distinct) <= tolerance * distinct + 0.5
+
+
+def test_rank_histograms_count_registers_per_sketch() -> None:
+    histograms = rank_histograms([(0, 1, 3), (4, 51, 1), (0, 1, 2), (0, 0, 9)])
+    assert sorted(histograms) == [0, 4]
+    assert len(histograms[0]) == HISTOGRAM_SIZE == 52
+    assert (histograms[0][0], histograms[0][1], sum(histograms[0])) == (9, 5, 14)
+    assert histograms[4][51] == 1
+    # Empty registers are recomputed from the others, whatever the histogram says.
+    assert estimate_distinct(histograms[0]) == estimate_distinct([0, 5] + [0] * 50)
+
+
 def test_non_finite_numbers_stay_json_safe(tmp_path: Path) -> None:
     pl.DataFrame({"x": [1.0, math.inf, -math.inf, None]}).write_parquet(tmp_path / "odd.parquet")
 
-    document = profile_to_json(profile_table("odd", str(tmp_path)))
+    document = profile_table("odd", str(tmp_path)).to_json()
 
     column = document["columnProfiles"][0]
     assert (column["min"], column["max"], column["mean"]) == ("-Infinity", "Infinity", None)

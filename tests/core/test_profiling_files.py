@@ -9,14 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from lineage_core.connections import resolve_connection
 from lineage_core.errors import InvalidArgument, InvalidName, NotFound, QueryTimeout
-from lineage_core.profiling import (
-    ProfilingError,
-    compare_profiles,
-    profile_table,
-    profile_to_json,
-    resolve_connection,
-)
+from lineage_core.profiling import ProfilingError, compare_profiles, profile_table
 
 
 def _orders() -> pl.DataFrame:
@@ -244,7 +239,7 @@ def test_slow_scan_is_stopped_at_the_time_limit(tmp_path: Path) -> None:
 
 def test_json_keeps_the_document_shape(tmp_path: Path) -> None:
     _orders().write_parquet(tmp_path / "orders.parquet")
-    document = profile_to_json(profile_table("orders", str(tmp_path)))
+    document = profile_table("orders", str(tmp_path)).to_json()
 
     assert {"rowCount", "columnCount", "columnProfiles", "duplicateCount"} <= set(document)
     first = document["columnProfiles"][4]

@@ -13,13 +13,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from lineage_core.connections import Connection
 from lineage_core.errors import InvalidName, NotFound, QueryTimeout, StoreUnavailable
-from lineage_core.profiling import (
-    Connection,
-    ProfilingError,
-    compare_profiles,
-    profile_table,
-)
+from lineage_core.profiling import ProfilingError, compare_profiles, profile_table
 
 pytestmark = pytest.mark.postgres
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from lineage_core.connections import Connection
 from lineage_core.errors import InvalidName, NotFound, QueryTimeout, StoreUnavailable
-from lineage_core.profiling import Connection, compare_profiles, profile_table
+from lineage_core.profiling import compare_profiles, profile_table
 
 ORDERS = [
     (1, "alice", 10.5, 1, "2024-01-01", b"\x00"),

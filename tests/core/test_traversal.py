@@ -98,7 +98,7 @@ def fixture_walk_path(request, monkeypatch):
     """Walks up to a few thousand (asset, depth) pairs take one query, larger ones a query
     per level: a limit of 0 sends every walk down the second path."""
     if request.param == "level by level":
-        monkeypatch.setattr("lineage_core.store.lineage_store._SMALL_WALK", 0)
+        monkeypatch.setattr("lineage_core.store.walks._SMALL_WALK", 0)
     return request.param
 
 

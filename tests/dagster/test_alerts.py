@@ -11,7 +11,7 @@ import pytest
 from lineage_core import open_store
 from lineage_core.profiling import profile_table
 from lineage_dagster import LineageResource
-from lineage_dagster.alerts import AlertCursor, build_impact_alert_sensor
+from lineage_dagster.sensors.alerts import AlertCursor, build_impact_alert_sensor
 
 
 @dg.op(config_schema={"fail": bool})

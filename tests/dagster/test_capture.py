@@ -401,3 +401,15 @@ def test_each_code_location_captures_only_its_own_runs(instance, store_url):
     with open_store(store_url) as store:
         executions = sorted(x["job"] for x in store.executions())
     assert executions == ["other_location_job", "shop_etl"]
+
+
+@pytest.mark.parametrize("bad", ["not json", '{"after": {"success": "x"}}', "[1, 2]"])
+def test_a_malformed_cursor_starts_over_and_says_so(instance, store_url, bad):
+    defs = _definitions(store_url)
+    assert shop_etl.execute_in_process(instance=instance).success
+    result, _ = _tick(instance, defs, cursor=bad)
+    message = result.skip_reason.skip_message
+    assert "Captured lineage of 1 run(s): 4 edge(s), 4 new" in message
+    assert "started over: the stored cursor" in message and "unreadable" in message
+    assert CaptureCursor.parse(result.cursor).after  # a good cursor again, past the run
+    assert len(_edges(store_url)) == 4

@@ -1,11 +1,11 @@
-"""Sensors: capture lineage from finished runs.
+"""The capture sensor: records the lineage of every finished run of its code location.
 
-The capture sensor keeps one cursor per run outcome (success, failure, cancellation), each a
-storage id in the event log, so no outcome's backlog hides another's and no run is skipped.
-A run's cursor moves only after the store committed that run; the store's upserts are keyed
-by run id, so a run seen twice (after a crash or an outage) changes nothing. Runs are written
-in groups, one transaction (one disk flush) per group; when a group fails, its runs are
-retried one by one, so the cursor still stops exactly after the last committed run.
+It keeps one cursor per run outcome (success, failure, cancellation), each a storage id in
+the event log, so no outcome's backlog hides another's and no run is skipped. A run's cursor
+moves only after the store committed that run; the store's upserts are keyed by run id, so a
+run seen twice (after a crash or an outage) changes nothing. Runs are written in groups, one
+transaction (one disk flush) per group; when a group fails, its runs are retried one by one,
+so the cursor still stops exactly after the last committed run.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import time
 from dataclasses import dataclass, field
 
 import dagster as dg
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError
 
-from lineage_core import Edition, StoreError
-from lineage_core.store import LineageStore
-from lineage_dagster.capture import RunLineage, read_run
-from lineage_dagster.metadata import LineageTranslator, tables_of_assets
+from lineage_core import Edition, LineageStore, StoreError
+from lineage_core.capture import RunLineage, apply_run
 from lineage_dagster.resources import LineageResource
+from lineage_dagster.runs import location_of, read_run, run_belongs_to
+from lineage_dagster.translator import LineageTranslator, tables_of_assets
 
 ET = dg.DagsterEventType
 FINISHED = {
@@ -35,10 +35,21 @@ class CaptureCursor(BaseModel):
     """Last event-log storage id handled, per run outcome."""
 
     after: dict[str, int] = {}
+    restarted_because: str | None = Field(default=None, exclude=True)
 
     @classmethod
     def parse(cls, text: str | None) -> CaptureCursor:
-        return cls.model_validate_json(text) if text else cls()
+        """The cursor in ``text``; a malformed one starts over from the first run, which is
+        safe (capture is idempotent per run) and said in ``restarted_because``."""
+        if not text:
+            return cls()
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as exc:
+            reason = exc.errors()[0]["msg"]
+            return cls(
+                restarted_because=f"the stored cursor {text[:80]!r} is unreadable ({reason})"
+            )
 
     def serialize(self) -> str:
         return self.model_dump_json()
@@ -71,58 +82,21 @@ class TickReport:
             text += f"; {self.runs_with_errors} run(s) had metadata problems (see the log)"
         if self.more_pending:
             text += "; more runs pending, continuing next tick"
+        for problem in self.problems:
+            text += f"; {problem}"
         return text
 
 
-def _owned(run: dg.DagsterRun, location: str | None, repository_def) -> bool:
-    """Runs of this code location only: each location's sensor captures its own runs."""
-    origin = run.remote_job_origin
-    if origin is not None and location is not None:
-        return origin.location_name == location
-    if repository_def is None:
-        return True
-    return repository_def.has_job(run.job_name) or run.job_name.startswith("__")
-
-
-def _location(context: dg.SensorEvaluationContext, configured: str | None) -> str | None:
-    if configured:
-        return configured
-    origin = context.code_location_origin
-    return origin.location_name if origin is not None else None
-
-
-def capture_run(store: LineageStore, lineage: RunLineage, report: TickReport) -> None:
-    """Write one run's lineage in one transaction (or the caller's); raises ``StoreError``
-    (and writes nothing of the run) on an outage."""
-    retired = 0
-    with store.transaction():
-        result = store.record_edges(lineage.edges) if lineage.edges else None
-        if lineage.status == dg.DagsterRunStatus.SUCCESS.value and lineage.written:
-            retired = store.retire_unconfirmed_edges(
-                job=lineage.job,
-                code_location=lineage.code_location,
-                writes=lineage.written,
-                as_of=lineage.completed_at,
-            )
-        store.record_execution(
-            run_id=lineage.run_id,
-            job=lineage.job,
-            code_location=lineage.code_location,
-            status=lineage.status,
-            assets_discovered=len(lineage.assets),
-            edges_created=result.edges_created if result else 0,
-            errors=lineage.errors,
-            started_at=lineage.started_at,
-            completed_at=lineage.completed_at,
-        )
-    report.runs_captured += 1
-    report.edges_seen += len(lineage.edges)
-    report.edges_created += result.edges_created if result else 0
-    report.edges_retired += retired
-    report.runs_with_errors += 1 if lineage.errors else 0
-
-
 Pending = tuple[str, int, RunLineage | None]  # (outcome, storage id, lineage or not ours)
+
+
+def _capture(store: LineageStore, lineage: RunLineage, report: TickReport) -> None:
+    result = apply_run(store, lineage)
+    report.runs_captured += 1
+    report.edges_seen += result.edges_seen
+    report.edges_created += result.edges_created
+    report.edges_retired += result.edges_retired
+    report.runs_with_errors += 1 if result.had_errors else 0
 
 
 def _commit(
@@ -137,7 +111,7 @@ def _commit(
         with store.transaction():
             for _, _, lineage in group:
                 if lineage is not None:
-                    capture_run(store, lineage, written)
+                    _capture(store, lineage, written)
     except StoreError:
         if len(group) == 1:
             raise
@@ -181,7 +155,7 @@ def build_lineage_capture_sensor(
         context: dg.SensorEvaluationContext, lineage: LineageResource
     ) -> dg.SensorResult | dg.SkipReason:
         return _capture_tick(
-            context, lineage, translator, _location(context, code_location),
+            context, lineage, translator, location_of(context, code_location),
             max_runs_per_tick, time_budget_seconds,
         )  # fmt: skip
 
@@ -199,6 +173,9 @@ def _capture_tick(
     deadline = time.monotonic() + budget
     cursor = CaptureCursor.parse(context.cursor)
     report = TickReport()
+    if cursor.restarted_because:
+        context.log.warning(f"Capture starts over from the first run: {cursor.restarted_because}")
+        report.problems.append(f"started over: {cursor.restarted_because}")
     instance = context.instance
     try:
         with lineage.get_store() as store:
@@ -227,7 +204,7 @@ def _capture_tick(
                     break
                 run_record = instance.get_run_record_by_id(run_id)
                 run_lineage = None
-                if run_record is not None and _owned(
+                if run_record is not None and run_belongs_to(
                     run_record.dagster_run, location, context.repository_def
                 ):
                     run_lineage = _read(

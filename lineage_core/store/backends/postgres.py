@@ -1,8 +1,10 @@
 """The production backend: PostgreSQL through psycopg 3 and a ``psycopg_pool`` pool.
 
 Rows come back as tuples, not dicts: a 15-level walk can move hundreds of thousands of edge
-rows, and tuple rows are the cheapest psycopg builds. A pool passed in by the caller is used
-as is and never closed here; a pool made from a URL is ours to close.
+rows, and tuple rows are the cheapest psycopg builds. Their values are already the Python
+types the store expects (``timestamptz`` as aware ``datetime``, ``boolean``, ``jsonb``
+decoded). A pool passed in by the caller is used as is and never closed here; a pool made from
+a URL is ours to close.
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from lineage_core.errors import QueryTimeout, StoreError, StoreUnavailable
-from lineage_core.store.queries import load_migrations, load_queries
-from lineage_core.store.sqlite import _refuse_newer
+from lineage_core.store.backends.base import apply_migrations, load_queries
 
 _MIGRATION_LOCK = 0x6C696E65  # "line": one advisory lock id for every lineage store
 
@@ -124,7 +125,6 @@ class PostgresBackend:
 
     def migrate(self) -> None:
         """Apply pending migrations under an advisory lock, so concurrent openers serialise."""
-        migrations = load_migrations("postgres")
         with self._translate(), self._pool.connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [_MIGRATION_LOCK])
             conn.execute(
@@ -135,14 +135,20 @@ class PostgresBackend:
             applied = {
                 row[0] for row in conn.execute("SELECT version FROM lineage_schema_migrations")
             }
-            _refuse_newer(applied, migrations, self._where)
-            for version, name, sql in migrations:
-                if version not in applied:
-                    conn.execute(sql)
-                    conn.execute(
-                        "INSERT INTO lineage_schema_migrations (version, name) VALUES (%s, %s)",
-                        [version, name],
-                    )
+
+            def record(version: int, name: str) -> None:
+                conn.execute(
+                    "INSERT INTO lineage_schema_migrations (version, name) VALUES (%s, %s)",
+                    [version, name],
+                )
+
+            apply_migrations(
+                "postgres",
+                where=self._where,
+                applied=applied,
+                run_script=conn.execute,
+                record=record,
+            )
 
     @contextmanager
     def _translate(self) -> Iterator[None]:

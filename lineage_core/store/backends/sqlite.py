@@ -4,6 +4,11 @@ One connection per backend object, guarded by a lock: SQLite serialises writers 
 WAL mode lets readers in other processes (the Dagster daemon, the ``lineage`` command) read
 while a sensor writes. Read sessions are snapshots (``BEGIN``); write sessions take the write
 lock up front (``BEGIN IMMEDIATE``) so two writers wait instead of deadlocking on upgrade.
+
+SQLite keeps times as ISO-8601 text, booleans as 0/1 and JSON as text. Queries name the type
+of such a column in its alias (``metadata AS "metadata [lineage_json]"``) and the converters
+below turn it into the Python value, in the driver, as rows are read: the store gets the same
+types from SQLite as from PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,14 +20,24 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from lineage_core.errors import QueryTimeout, StoreError, StoreUnavailable
-from lineage_core.store.queries import load_migrations, load_queries
+from lineage_core.store.backends.base import apply_migrations, load_queries
 
 _STATEMENT_END = re.compile(r";\s*$", re.MULTILINE)
+
+
+def _decode_time(raw: bytes) -> datetime:
+    value = datetime.fromisoformat(raw.decode())
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+sqlite3.register_converter("lineage_json", json.loads)
+sqlite3.register_converter("lineage_bool", lambda raw: raw not in (b"0", b""))
+sqlite3.register_converter("lineage_time", _decode_time)
 
 
 def _adapt(value: Any) -> Any:
@@ -84,6 +99,7 @@ class SqliteBackend:
                 timeout=busy_timeout,
                 isolation_level=None,
                 check_same_thread=False,
+                detect_types=sqlite3.PARSE_COLNAMES,
             )
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -99,7 +115,6 @@ class SqliteBackend:
 
     def migrate(self) -> None:
         """Apply pending migrations under the write lock, so concurrent openers serialise."""
-        migrations = load_migrations("sqlite")
         with self._lock, self._translate():
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
@@ -111,17 +126,25 @@ class SqliteBackend:
                 applied = {
                     row[0] for row in conn.execute("SELECT version FROM lineage_schema_migrations")
                 }
-                _refuse_newer(applied, migrations, self.describe())
-                for version, name, sql in migrations:
-                    if version in applied:
-                        continue
+
+                def run_script(sql: str) -> None:
                     for statement in _STATEMENT_END.split(sql):
                         if statement.strip():
                             conn.execute(statement)
+
+                def record(version: int, name: str) -> None:
                     conn.execute(
                         "INSERT INTO lineage_schema_migrations VALUES (?, ?, ?)",
                         (version, name, datetime.now().astimezone().isoformat()),
                     )
+
+                apply_migrations(
+                    "sqlite",
+                    where=self.describe(),
+                    applied=applied,
+                    run_script=run_script,
+                    record=record,
+                )
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -173,15 +196,3 @@ class SqliteBackend:
         if not self._closed:
             self._closed = True
             self._conn.close()
-
-
-def _refuse_newer(
-    applied: set[int], migrations: Sequence[tuple[int, str, str]], where: str
-) -> None:
-    known = max((version for version, _, _ in migrations), default=0)
-    newest = max(applied, default=0)
-    if newest > known:
-        raise StoreError(
-            f"The lineage store at {where} has schema version {newest}, newer than this "
-            f"library knows ({known}); upgrade dagster-lineage"
-        )

@@ -1,0 +1,418 @@
+"""``LineageStore``: the one object callers hold, for one tenant over one backend.
+
+It owns the lifecycle (closing, tenant views, transactions) and the edition gate, and
+delegates each question to the module of its concern: :mod:`~lineage_core.store.tenants`,
+:mod:`~lineage_core.store.catalog` (assets, stored edges, job references),
+:mod:`~lineage_core.store.writes`, :mod:`~lineage_core.store.walks`,
+:mod:`~lineage_core.store.impact`, :mod:`~lineage_core.store.cache`,
+:mod:`~lineage_core.store.refresh`, :mod:`~lineage_core.store.history` and
+:mod:`~lineage_core.store.alerts`. The methods here are the public surface and say what each
+answer means; how it is computed is in those modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Literal
+
+from lineage_core.models import (
+    DEFAULT_MAX_DEPTH,
+    Asset,
+    Edge,
+    EdgeIn,
+    Edition,
+    ImpactAnalysis,
+    JobAssets,
+    JobReference,
+    LineageGraph,
+    RecordResult,
+    RefreshResult,
+    TableProfile,
+    Tenant,
+)
+from lineage_core.names import normalise_name
+from lineage_core.store import alerts as alert_records
+from lineage_core.store import cache, catalog, history, impact, refresh, tenants, walks
+from lineage_core.store import writes as edge_writes
+from lineage_core.store.backends.base import Backend
+from lineage_core.store.context import StoreContext
+from lineage_core.store.walks import DEFAULT_MAX_NODES
+
+DEFAULT_TIMEOUT_SECONDS = 30.0
+
+
+class LineageStore:
+    """Lineage for one tenant over a backend; ``with_tenant`` gives a view on another tenant.
+
+    Open one with :func:`lineage_core.open_store`. Methods that answer lineage questions or
+    record lineage refuse with ``LineageNotEnabled`` when the tenant is on the standard
+    edition; tenant management is always allowed.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        tenant: str = "default",
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        owns_backend: bool = True,
+    ) -> None:
+        self.backend = backend
+        self._owns_backend = owns_backend
+        self._ctx = StoreContext(backend, tenant=tenant, timeout=timeout)
+        self.tenant: str = tenant
+
+    @property
+    def timeout(self) -> float:
+        """Time limit of one lineage query, in seconds."""
+        return self._ctx.timeout
+
+    @timeout.setter
+    def timeout(self, seconds: float) -> None:
+        self._ctx.timeout = seconds
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._owns_backend:
+            self.backend.close()
+
+    def __enter__(self) -> LineageStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def with_tenant(self, tenant: str) -> LineageStore:
+        """The same store seen as another tenant; closing the view leaves the backend open."""
+        return LineageStore(self.backend, tenant=tenant, timeout=self.timeout, owns_backend=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run several writes (``record_edges``, ``retire_unconfirmed_edges``,
+        ``record_execution``, ...) in one transaction: all committed together, or none."""
+        with self._ctx.transaction():
+            yield
+
+    @contextmanager
+    def _lineage_session(self, *, write: bool = False):
+        """A session of a lineage feature: refused unless the tenant is premium."""
+        with self._ctx.session(write=write) as session:
+            self._ctx.require_lineage(session)
+            yield session
+
+    # -- tenants -------------------------------------------------------------------------
+
+    def tenants(self) -> list[Tenant]:
+        return tenants.tenants(self._ctx)
+
+    def create_tenant(self, name: str, *, edition: Edition | str = Edition.STANDARD) -> Tenant:
+        return tenants.create_tenant(self._ctx, name, edition)
+
+    def set_edition(self, name: str, edition: Edition | str) -> Tenant:
+        return tenants.set_edition(self._ctx, name, edition)
+
+    def edition(self) -> Edition:
+        return tenants.edition(self._ctx)
+
+    # -- assets --------------------------------------------------------------------------
+
+    def upsert_asset(
+        self,
+        name: str,
+        *,
+        type: str = "table",
+        connection: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Asset:
+        """Record an asset (or update its type, connection and metadata); never duplicates."""
+        with self._lineage_session(write=True) as session:
+            return catalog.upsert_asset(
+                self._ctx, session, name, type=type, connection=connection, metadata=metadata
+            )
+
+    def get_asset(self, name: str) -> Asset:
+        with self._lineage_session() as session:
+            return catalog.asset(self._ctx, session, normalise_name(name))
+
+    def assets(
+        self, *, search: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[Asset]:
+        """Assets by name; ``search`` matches any part of the qualified name, case-insensitively."""
+        with self._lineage_session() as session:
+            return catalog.assets(self._ctx, session, search=search, limit=limit, offset=offset)
+
+    # -- edges ---------------------------------------------------------------------------
+
+    def record_edge(self, source: str, target: str, **context: Any) -> RecordResult:
+        return self.record_edges([{"source": source, "target": target, **context}])
+
+    def record_edges(
+        self,
+        edges: Iterable[EdgeIn | Mapping[str, Any]],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> RecordResult:
+        """Upsert edges (and their assets and jobs) in one transaction: all or nothing.
+
+        An edge is keyed by (source, target, code location, job, op). Its execution count is
+        the number of distinct run ids that recorded it, so replaying a run changes nothing.
+        Self-loops are dropped. New or re-activated edges mark stale every impact cache entry
+        whose answer they change: the ancestors and descendants (within the cache's depth) of
+        both endpoints.
+        """
+        items = edge_writes.validated_edges(edges)
+        if not items:
+            with self._lineage_session():
+                return RecordResult()
+        with self._lineage_session(write=True) as session:
+            result = edge_writes.record(self._ctx, session, items, progress)
+        edge_writes.analyze_if_grown(self._ctx, result.edges_created)
+        return result
+
+    def remove_edges(
+        self,
+        source: str,
+        target: str,
+        *,
+        job: str | None = None,
+        op: str | None = None,
+        code_location: str | None = None,
+    ) -> int:
+        """Delete edges between two assets (all of them, or those of one job/op)."""
+        with self._lineage_session(write=True) as session:
+            return edge_writes.remove(
+                self._ctx, session, source, target, job=job, op=op, code_location=code_location
+            )
+
+    def retire_edges(self, edge_ids: Sequence[int]) -> int:
+        """Mark edges inactive (history kept); walks and impact ignore inactive edges."""
+        if not edge_ids:
+            return 0
+        with self._lineage_session(write=True) as session:
+            return edge_writes.retire_by_ids(self._ctx, session, edge_ids)
+
+    def retire_unconfirmed_edges(
+        self,
+        *,
+        job: str,
+        code_location: str | None,
+        writes: Mapping[tuple[str, str], set[str]],
+        as_of: datetime,
+    ) -> int:
+        """Retire edges a newer run of the same job and op no longer produced.
+
+        ``writes`` maps (op, target table) to the sources that run produced for that target.
+        Only targets the run wrote are considered: a run that did not write a table (a partial
+        materialization, an asset subset) says nothing about that table's edges. An edge last
+        seen after ``as_of`` (recorded by a newer run) is kept.
+        """
+        if not writes:
+            return 0
+        with self._lineage_session() as session:
+            stale = edge_writes.unconfirmed_edges(
+                self._ctx, session, job=job, code_location=code_location, writes=writes,
+                as_of=as_of,
+            )  # fmt: skip
+        if not stale:
+            return 0
+        with self._ctx.session(write=True) as session:
+            return edge_writes.retire(self._ctx, session, stale)
+
+    def edges(
+        self, name: str | None = None, *, include_retired: bool = False, limit: int = 10_000
+    ) -> list[Edge]:
+        """Stored edges touching ``name`` (or all), with their Dagster context."""
+        with self._lineage_session() as session:
+            return catalog.edges(
+                self._ctx, session, name, include_retired=include_retired, limit=limit
+            )
+
+    # -- traversal -----------------------------------------------------------------------
+
+    def upstream(
+        self, name: str, max_depth: int = DEFAULT_MAX_DEPTH, *, max_nodes: int = DEFAULT_MAX_NODES
+    ) -> LineageGraph:
+        """Assets whose data flows into ``name``, each once at its shortest depth."""
+        return walks.graph(self._ctx, name, "upstream", max_depth, max_nodes)
+
+    def downstream(
+        self, name: str, max_depth: int = DEFAULT_MAX_DEPTH, *, max_nodes: int = DEFAULT_MAX_NODES
+    ) -> LineageGraph:
+        """Assets fed by ``name``, each once at its shortest depth."""
+        return walks.graph(self._ctx, name, "downstream", max_depth, max_nodes)
+
+    def full(
+        self, name: str, max_depth: int = DEFAULT_MAX_DEPTH, *, max_nodes: int = DEFAULT_MAX_NODES
+    ) -> LineageGraph:
+        """Upstream and downstream together; an asset on both sides (a cycle) appears once."""
+        up = self.upstream(name, max_depth, max_nodes=max_nodes)
+        down = self.downstream(name, max_depth, max_nodes=max_nodes)
+        return walks.full(up, down, max_depth)
+
+    # -- impact --------------------------------------------------------------------------
+
+    def impact(
+        self,
+        name: str,
+        *,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        live: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> ImpactAnalysis:
+        """What breaks if ``name`` changes: downstream assets, and the jobs that touch them.
+
+        The counts and jobs come from the impact cache when its entry is fresh (and the
+        depth is the cache's); otherwise, or with ``live=True``, they are computed now. The
+        asset list is a page (``offset``, ``limit``) ordered by depth, then name.
+        """
+        return impact.impact(
+            self._ctx, name, max_depth=max_depth, live=live, limit=limit, offset=offset
+        )
+
+    # -- impact cache --------------------------------------------------------------------
+
+    def stale_cache_entries(self) -> int:
+        """Assets whose cache entry is stale or missing."""
+        with self._lineage_session() as session:
+            return cache.stale_entries(self._ctx, session)
+
+    def refresh_impact_cache(
+        self,
+        *,
+        stale_only: bool = True,
+        method: Literal["auto", "bfs", "bitset"] = "auto",
+        progress: Callable[[str, int, int], None] | None = None,
+        workers: int | None = None,
+    ) -> RefreshResult:
+        """Recompute cache entries: stale and missing ones by default, every one on request.
+
+        ``method`` forces the per-entry walks or the bitset pass (both give the same
+        entries); ``workers=2`` runs the bitset pass's upstream half in a second process
+        (by default that happens on large graphs when there is a second CPU).
+        """
+        return refresh.refresh_impact_cache(
+            self._ctx, stale_only=stale_only, method=method, progress=progress, workers=workers
+        )
+
+    def impact_summaries(self, names: Iterable[str]) -> dict[str, dict[str, int]]:
+        """Cached counts of the named assets with a fresh entry (others are left out)."""
+        with self._lineage_session() as session:
+            return cache.summaries(self._ctx, session, names)
+
+    def largest_impacts(self, limit: int = 10) -> list[tuple[str, int, int]]:
+        """(asset, downstream count, job count) of the largest cached impacts."""
+        with self._lineage_session() as session:
+            return cache.largest(self._ctx, session, limit)
+
+    def assets_over_threshold(self, threshold: int) -> list[tuple[str, int, int]]:
+        """(asset, downstream count, job count) of fresh cache entries at or over ``threshold``."""
+        with self._lineage_session() as session:
+            return cache.over_threshold(self._ctx, session, threshold)
+
+    # -- Dagster jobs ----------------------------------------------------------------------
+
+    def jobs_for_asset(self, name: str) -> list[JobReference]:
+        """The Dagster jobs and ops that read or write ``name``, with their last run."""
+        with self._lineage_session() as session:
+            return catalog.jobs_for_asset(self._ctx, session, name)
+
+    def job_assets(self, job: str, *, code_location: str | None = None) -> JobAssets:
+        """The tables a Dagster job reads and writes."""
+        with self._lineage_session() as session:
+            return catalog.job_assets(self._ctx, session, job, code_location=code_location)
+
+    # -- executions and profiles ---------------------------------------------------------
+
+    def record_execution(
+        self,
+        *,
+        run_id: str,
+        execution_type: str = "dagster_run",
+        job: str | None = None,
+        code_location: str | None = None,
+        status: str | None = None,
+        assets_discovered: int = 0,
+        edges_created: int = 0,
+        errors: Sequence[str] = (),
+        started_at: datetime | None = None,
+        completed_at: datetime | None = None,
+    ) -> None:
+        """One row per (run, kind of capture); recording it again replaces it."""
+        with self._ctx.session(write=True) as session:
+            history.record_execution(
+                self._ctx, session, run_id=run_id, execution_type=execution_type, job=job,
+                code_location=code_location, status=status, assets_discovered=assets_discovered,
+                edges_created=edges_created, errors=errors, started_at=started_at,
+                completed_at=completed_at,
+            )  # fmt: skip
+
+    def executions(self, *, limit: int = 100) -> list[dict[str, Any]]:
+        """Recorded captures of runs, newest first."""
+        with self._ctx.session() as session:
+            return history.executions(self._ctx, session, limit)
+
+    def add_profile(self, profile: TableProfile) -> TableProfile:
+        """Store a profile (creating the asset if needed) with its drift from the previous one."""
+        with self._lineage_session(write=True) as session:
+            return history.add_profile(self._ctx, session, profile)
+
+    def profiles(self, name: str, *, limit: int = 10) -> list[TableProfile]:
+        """Profile history of a table, newest first."""
+        with self._lineage_session() as session:
+            return history.profiles(self._ctx, session, name, limit)
+
+    def schema_changes_after(
+        self, profile_id: int, *, limit: int = 1000
+    ) -> list[tuple[int, str, TableProfile]]:
+        """Profiles with schema drift recorded after ``profile_id``, oldest first."""
+        with self._lineage_session() as session:
+            return history.schema_changes_after(self._ctx, session, profile_id, limit)
+
+    def last_profile_id(self) -> int:
+        with self._ctx.session() as session:
+            return history.last_profile_id(self._ctx, session)
+
+    # -- alerts --------------------------------------------------------------------------
+
+    def claim_alert(
+        self,
+        dedup_key: str,
+        *,
+        kind: str,
+        body: Mapping[str, Any],
+        asset: str | None = None,
+        status: str = "pending",
+    ) -> str | None:
+        """Record an alert once per deduplication key.
+
+        Returns ``None`` when the key is new (the caller delivers it), else the status the
+        key already has: ``delivered``, ``failed`` or ``baseline`` mean handled; ``pending``
+        means a delivery was interrupted and may be retried.
+        """
+        with self._lineage_session(write=True) as session:
+            return alert_records.claim(
+                self._ctx, session, dedup_key, kind=kind, body=body, asset=asset, status=status
+            )
+
+    def finish_alert(self, dedup_key: str, *, status: str, deliveries: Mapping[str, Any]) -> None:
+        with self._ctx.session(write=True) as session:
+            alert_records.finish(self._ctx, session, dedup_key, status, deliveries)
+
+    def resolve_alert(self, dedup_key: str) -> None:
+        """Close an alert so that the same condition, if it comes back, alerts again."""
+        with self._ctx.session(write=True) as session:
+            alert_records.resolve(self._ctx, session, dedup_key)
+
+    def alerts(self, *, kind: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Recorded alerts, newest first."""
+        with self._ctx.session() as session:
+            return alert_records.alerts(self._ctx, session, kind, limit)
+
+    def open_alerts(self, kind: str) -> dict[str, str]:
+        """Dedup key -> asset of the alerts of ``kind`` not yet resolved."""
+        with self._ctx.session() as session:
+            return alert_records.open_alerts(self._ctx, session, kind)

@@ -1,0 +1,72 @@
+-- Named queries (cache) of the SQLite backend. Lists arrive as JSON text and are unpacked with
+-- json_each. Columns that hold JSON, booleans or times carry their type in their alias
+-- ("x [lineage_json]", "[lineage_bool]", "[lineage_time]"), so rows come back as Python values.
+
+-- name: select_any_cache_entry
+-- Whether the tenant has any cache entry at all.
+SELECT 1 FROM lineage_impact_cache WHERE tenant_id = :tenant LIMIT 1;
+
+-- name: mark_all_stale
+-- Mark every cache entry of the tenant stale.
+UPDATE lineage_impact_cache SET stale_version = :version WHERE tenant_id = :tenant;
+
+-- name: mark_stale
+-- Mark the entries of the given assets stale.
+UPDATE lineage_impact_cache SET stale_version = :version
+WHERE tenant_id = :tenant AND asset_id IN (SELECT value FROM json_each(:ids));
+
+-- name: count_stale_entries
+-- Assets whose cache entry is stale or missing.
+SELECT count(*) FROM lineage_assets a
+LEFT JOIN lineage_impact_cache c ON c.asset_id = a.id
+WHERE a.tenant_id = :tenant AND (c.asset_id IS NULL OR c.stale_version > c.computed_version);
+
+-- name: select_stale_asset_ids
+-- Ids of the assets whose cache entry is stale or missing.
+SELECT a.id FROM lineage_assets a
+LEFT JOIN lineage_impact_cache c ON c.asset_id = a.id
+WHERE a.tenant_id = :tenant AND (c.asset_id IS NULL OR c.stale_version > c.computed_version)
+ORDER BY a.id;
+
+-- name: select_cache_summaries
+-- Cached counts of the named assets with a fresh entry.
+SELECT a.qualified_name, c.downstream_count, c.upstream_count, c.job_count, c.downstream_max_depth
+FROM lineage_impact_cache c JOIN lineage_assets a ON a.id = c.asset_id
+WHERE c.tenant_id = :tenant AND a.qualified_name IN (SELECT value FROM json_each(:names))
+  AND c.stale_version <= c.computed_version;
+
+-- name: select_largest_impacts
+-- The largest cached downstream counts.
+SELECT a.qualified_name, c.downstream_count, c.job_count
+FROM lineage_impact_cache c JOIN lineage_assets a ON a.id = c.asset_id
+WHERE c.tenant_id = :tenant
+ORDER BY c.downstream_count DESC, a.qualified_name LIMIT :limit;
+
+-- name: select_assets_over_threshold
+-- Fresh entries at or over a downstream threshold.
+SELECT a.qualified_name, c.downstream_count, c.job_count
+FROM lineage_impact_cache c JOIN lineage_assets a ON a.id = c.asset_id
+WHERE c.tenant_id = :tenant AND c.downstream_count >= :threshold
+  AND c.stale_version <= c.computed_version
+ORDER BY c.downstream_count DESC, a.qualified_name;
+
+-- name: select_contexts
+-- Every (job, op) context with its bit position.
+SELECT position, job_id, op_name FROM lineage_contexts WHERE tenant_id = :tenant;
+
+-- name: select_contexts_at
+-- The (job, op) contexts at the given bit positions.
+SELECT job_id, op_name FROM lineage_contexts
+WHERE tenant_id = :tenant AND position IN (SELECT value FROM json_each(:positions));
+
+-- name: lock_contexts
+-- Serialise the writers of new context positions.
+-- Serialises the writers of new positions, so two refreshes never pick the same one.
+-- Nothing: a write session already holds SQLite's only write lock (BEGIN IMMEDIATE).
+SELECT 1;
+
+-- name: insert_context
+-- Give a (job, op) context its bit position (kept if it has one).
+INSERT INTO lineage_contexts (tenant_id, position, job_id, op_name)
+VALUES (:tenant, :position, :job_id, :op)
+ON CONFLICT (tenant_id, job_id, op_name) DO NOTHING;
