@@ -149,6 +149,7 @@ def run_ours(case: Any, *, columns: bool = True) -> Output:
         default_schema=case.default_schema,
         schema=case.schema or None,
         columns=columns,
+        files=case.files is not None,
     )
     edges = {(m.target, source) for m in lineage.columns for source in m.sources}
     return Output(set(lineage.reads), set(lineage.writes), edges)

@@ -15,10 +15,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
-from lineage_core.names import normalise_name
+from lineage_core.errors import InvalidName
+from lineage_core.names import check_label, normalise_name
 
 DEFAULT_MAX_DEPTH = 15
 MAX_DEPTH_LIMIT = 100
@@ -63,6 +64,11 @@ class EdgeColumn(Model):
     target: str
     transformation: str | None = None
 
+    @field_validator("source", "target", "transformation")
+    @classmethod
+    def _storable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return check_label(value, f"column mapping {info.field_name}")
+
 
 class EdgeIn(Model):
     """An edge as a caller records it: names, not ids; normalised on construction."""
@@ -83,6 +89,18 @@ class EdgeIn(Model):
     @classmethod
     def _normalise(cls, value: str) -> str:
         return normalise_name(value)
+
+    @field_validator("job", "op", "code_location", "trigger", "transformation")
+    @classmethod
+    def _storable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return check_label(value, info.field_name.replace("_", " "))
+
+    @field_validator("sql")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise InvalidName("Invalid SQL: it contains a NUL byte")
+        return value
 
 
 class Asset(Model):
@@ -241,11 +259,30 @@ class SqlLineageIssue(Model):
     line: int | None = None
 
 
+class TableFlow(Model):
+    """One table (or file) that a written table was made from, within one SQL text."""
+
+    source: str
+    target: str
+
+
 class SqlLineage(Model):
-    """What one SQL text (a statement or a whole script) reads, writes and computes."""
+    """What one SQL text (a statement or a whole script) reads, writes and computes.
+
+    ``files`` lists the names among ``reads`` and ``writes`` that are files rather than tables
+    (``file."data/x.parquet"``), when extraction was asked for them, so that a caller can give
+    those assets the type "file".
+
+    ``flows`` pairs them: which of ``reads`` each of ``writes`` was made from, statement by
+    statement, so that a script of unrelated statements does not become every read crossed
+    with every write. A flow through a temporary table joins its ends (``a -> #t -> b`` is
+    ``a -> b``); a real table written and then read keeps its own node (``a -> t``, ``t -> b``).
+    """
 
     reads: list[str] = Field(default_factory=list)
     writes: list[str] = Field(default_factory=list)
+    flows: list[TableFlow] = Field(default_factory=list)
+    files: list[str] = Field(default_factory=list)
     columns: list[ColumnMapping] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     dialect: str | None = None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 MAX_NAME_LENGTH = 500
+MAX_LABEL_LENGTH = 500  # jobs, ops, code locations, columns: well under every index's limit
 MAX_PARTS = 3
 
 _BARE_PART = re.compile(r"^[a-z_][a-z0-9_$]*$")
@@ -163,6 +164,25 @@ def _invalid(name: str, why: str):
     return InvalidName(f"Invalid qualified name {shown!r}: {why}")
 
 
+def check_label(value: str | None, what: str, *, limit: int = MAX_LABEL_LENGTH) -> str | None:
+    """A job, op, code location or column name as the store can key it: refused with a clear
+    error when it holds a NUL byte or is longer than ``limit`` characters (Dagster accepts
+    both; the databases' indexes and text types do not)."""
+    from lineage_core.errors import InvalidName
+
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidName(f"Invalid {what} {value!r}: expected a string")
+    shown = value if len(value) <= 80 else value[:77] + "..."
+    if "\x00" in value:
+        raise InvalidName(f"Invalid {what} {shown!r}: it contains a NUL byte")
+    if len(value) > limit:
+        length = len(value)
+        raise InvalidName(f"Invalid {what} {shown!r}: longer than {limit} characters ({length})")
+    return value
+
+
 def parse_name(name: str, dialect: str | None = None) -> QualifiedName:
     """Parse and normalise a qualified name; raises ``InvalidName`` with the reason."""
     if not isinstance(name, str):
@@ -171,6 +191,8 @@ def parse_name(name: str, dialect: str | None = None) -> QualifiedName:
         raise _invalid(name, "the name is empty")
     if len(name) > MAX_NAME_LENGTH:
         raise _invalid(name, f"longer than {MAX_NAME_LENGTH} characters ({len(name)})")
+    if "\x00" in name:
+        raise _invalid(name, "it contains a NUL byte, which no database keeps in a name")
     raw_parts = _split(name)
     if len(raw_parts) > MAX_PARTS:
         raise _invalid(name, f"more than {MAX_PARTS} parts (database.schema.table)")

@@ -12,11 +12,15 @@ transformation label per target; ``columns=False`` skips them, several times fas
 One concern a module, in the order a script goes through them:
 
 - ``split``: the script's statements, at the tokeniser's semicolons and T-SQL ``GO`` lines;
-- ``script``: each statement parsed once, blocks opened, failures told and scanned instead;
+- ``script``: each statement parsed once, failures told and scanned instead;
+- ``blocks`` and ``identifiers``: what wraps a statement's tokens (``BEGIN``, procedure
+  headers, prose lines), and ``IDENTIFIER('name')`` clauses, taken off before parsing;
 - ``tables``: reads and writes, one handler per statement type;
 - ``mappings`` and ``columns``: column flows of each write, over sqlglot's scopes;
-- ``temporary``: lineage through temporary and other transient tables, across the script;
-- ``scan``: the keyword scan for statements sqlglot cannot parse;
+- ``temporary``: lineage through temporary and other transient tables, across the script,
+  and the table flows that pair each write with the reads it was made from;
+- ``scan`` over ``lenient`` tokens: the keyword scan for statements sqlglot cannot parse;
+- ``files``: file paths as assets, with ``files=True``;
 - ``names``, ``dialects``, ``trees``, ``report``: what the others share.
 """
 
@@ -42,12 +46,21 @@ def extract_lineage(
     default_schema: str | None = None,
     schema: Mapping[str, Sequence[str]] | None = None,
     columns: bool = True,
+    files: bool = False,
 ) -> SqlLineage:
-    """Tables read and written by ``sql`` and, unless ``columns=False``, its column mappings.
+    """Tables read and written by ``sql``, which fed which, and, unless ``columns=False``, its
+    column mappings.
+
+    ``flows`` says which of the reads each written table was made from, statement by statement
+    and through temporary tables, so that a script of unrelated statements is not read as
+    every read feeding every write.
 
     ``schema`` maps table names to their column names; it lets ``SELECT *`` expand and
     resolves unqualified columns in joins. ``columns=False`` skips column lineage, several times
-    faster for table-level capture of large scripts.
+    faster for table-level capture of large scripts. ``files=True`` also records the files
+    the SQL reads and writes (``read_parquet('x.parquet')``, ``COPY t TO 'out.csv'``, ...) as
+    assets named ``file."<path>"``, listed again in ``SqlLineage.files``; without it they are
+    left out, since a path is no table.
 
     Raises ``InvalidArgument`` only for bad arguments (an unknown dialect, an invalid default
     name); any SQL text, however broken, returns a result whose ``warnings`` and ``errors``
@@ -71,6 +84,7 @@ def extract_lineage(
         default_database=default_database,
         default_schema=default_schema,
         columns=columns,
+        files=files,
     )
     return extraction.extract(sql, schema or {})
 

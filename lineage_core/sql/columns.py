@@ -27,6 +27,7 @@ from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from lineage_core.errors import InvalidName
 from lineage_core.names import parse_name
+from lineage_core.sql.files import file_asset_from_text
 from lineage_core.sql.names import TableNames
 from lineage_core.sql.report import Report
 from lineage_core.sql.trees import schema_table
@@ -37,6 +38,9 @@ _IDENTITY, _CAST, _EXPRESSION, _CASE, _AGGREGATE, _WINDOW = range(len(LABELS))
 _LATERAL_ALIAS_DIALECTS = frozenset(
     {"snowflake", "redshift", "duckdb", "databricks", "spark", "teradata", "clickhouse"}
 )
+
+# The name given to a derived table written without an alias (no identifier starts so).
+_DERIVED = " derived "
 
 # A column is (canonical table name, normalised column name); "*" stands for "every column".
 ColumnKey = tuple[str, str]
@@ -91,7 +95,7 @@ class KnownColumns:
     def load(self, schema: Mapping[str, Sequence[str]], names: TableNames, report: Report) -> None:
         for table, columns in schema.items():
             try:
-                name = names.qualify(table)
+                name = (names.files and file_asset_from_text(table)) or names.qualify(table)
             except InvalidName as error:
                 report.warn(f"schema: skipped table {table!r}: {error}")
                 continue
@@ -136,6 +140,7 @@ class QueryColumns:
 
     def outputs(self, query: exp.Query) -> Outputs | None:
         """Column flows of a query's outputs, built bottom-up over sqlglot's scopes."""
+        _name_derived_tables(query)
         try:
             scopes = traverse_scope(query)
         except Exception as error:
@@ -174,8 +179,8 @@ class QueryColumns:
                     for i, (name, flow) in enumerate(left.columns)
                 ]
             return Outputs.of(merged)
-        if isinstance(expression, exp.Subquery):
-            inner = by_expression.get(id(expression.this))
+        if isinstance(expression, exp.Subquery):  # ((SELECT ...)): the innermost query
+            inner = by_expression.get(id(expression.unnest()))
             if inner is not None and id(inner) in infos:
                 return infos[id(inner)]
             return Outputs.of([])
@@ -222,16 +227,15 @@ class QueryColumns:
                     if column not in excluded:
                         yield column, flow
             elif isinstance(source, exp.Table):
-                table = self.names.table_name(source)
-                if table is None:
-                    continue
-                known = self.known.columns_of(table)
+                tables = self.names.relation_names(source)
+                known = self.known.columns_of(tables[0]) if len(tables) == 1 else None
                 if known is None:
-                    yield "*", Flow(frozenset({(table, "*")}))
+                    if tables:
+                        yield "*", Flow(frozenset((table, "*") for table in tables))
                     continue
                 for column in known:
                     if column not in excluded:
-                        yield column, Flow(frozenset({(table, column)}))
+                        yield column, Flow(frozenset({(tables[0], column)}))
 
     def _expression_flow(
         self,
@@ -313,14 +317,14 @@ class QueryColumns:
             if len(maybe) == 1:
                 return self._from_source(current, maybe[0], name, infos)
             if len(maybe) > 1:
-                tables = sorted(
-                    self.names.table_name(s) or str(s.expression.alias_or_name)
-                    if isinstance(s, exp.Table)
-                    else (s.expression.alias_or_name if isinstance(s, Scope) else "?")
-                    for s in maybe
+                wanted = {id(s) for s in maybe}
+                labels = sorted(
+                    self._source_label(key, source)
+                    for key, (_, source) in current.selected_sources.items()
+                    if id(source) in wanted
                 )
                 self.report.warn(
-                    f"column {name!r} is ambiguous: it could come from {', '.join(tables)}; "
+                    f"column {name!r} is ambiguous: it could come from {', '.join(labels)}; "
                     "qualify it or pass schema="
                 )
                 return None
@@ -329,12 +333,36 @@ class QueryColumns:
             current = current.parent
         return None
 
+    def _source_label(self, key: str, source: object) -> str:
+        """A source as a person can find it in the SQL: a table, an alias, a subquery's tables."""
+        if isinstance(source, exp.Table):
+            return self.names.table_name(source) or key
+        if not isinstance(source, Scope):
+            return key or "a table function"
+        if isinstance(source.expression, exp.UDTF):  # UNNEST(arr), LATERAL FLATTEN(...)
+            call = source.expression.sql(dialect=self.names.dialect_name)
+            call = call if len(call) <= 60 else call[:57] + "..."
+            return f"{key} ({call})" if key else call
+        tables = sorted(
+            {
+                name
+                for table in source.expression.find_all(exp.Table)
+                if (name := self.names.table_name(table))
+            }
+        )
+        on = f" on {' and '.join(tables)}" if tables else ""
+        if not key or is_derived_name(key):
+            return f"an unaliased subquery{on}"
+        if source.is_cte:
+            return f"{key} (a CTE{on})"
+        return f"{key} (a subquery{on})"
+
     def _has_column(self, source: object, name: str, infos: dict[int, Outputs]) -> bool | None:
         if isinstance(source, exp.Table):
-            table = self.names.table_name(source)
-            if table is None:
+            tables = self.names.relation_names(source)
+            if not tables:
                 return False
-            known = self.known.columns_of(table)
+            known = self.known.columns_of(tables[0]) if len(tables) == 1 else None
             return None if known is None else name in known
         if isinstance(source, Scope):
             if isinstance(source.expression, exp.UDTF) and source.subquery_scopes:
@@ -359,8 +387,8 @@ class QueryColumns:
             cte = self.names.cte_of(source)
             if cte is not None:  # a CTE sqlglot could not scope: INSERT/UPDATE/DELETE RETURNING
                 return self._returning_flow(cte.this, name)
-            table = self.names.table_name(source)
-            return Flow(frozenset({(table, name)})) if table else None
+            tables = self.names.relation_names(source)
+            return Flow(frozenset((table, name) for table in tables)) if tables else None
         if not isinstance(source, Scope):
             return None
         if isinstance(source.expression, exp.UDTF):
@@ -418,6 +446,24 @@ class QueryColumns:
             if flow is not None:
                 sources |= flow.sources
         return Flow(frozenset(sources), _EXPRESSION)
+
+
+def _name_derived_tables(query: exp.Expr) -> None:
+    """Give unaliased derived tables a name of their own.
+
+    ``FROM (SELECT ...) JOIN (SELECT ...) USING (a)`` is valid SQL in several dialects, but
+    sqlglot's scopes key sources by alias and refuse two derived tables without one. The name
+    given is quoted text no SQL identifier can clash with (see :func:`is_derived_name`).
+    """
+    number = 0
+    for subquery in query.find_all(exp.Subquery):
+        if isinstance(subquery.parent, (exp.From, exp.Join)) and not subquery.alias:
+            number += 1
+            subquery.set("alias", exp.TableAlias(this=exp.to_identifier(f"{_DERIVED}{number}")))
+
+
+def is_derived_name(name: str) -> bool:
+    return name.startswith(_DERIVED)
 
 
 def is_star(projection: exp.Expr) -> bool:

@@ -12,6 +12,10 @@ from lineage_core.errors import InvalidArgument
 
 SUPPORTED_DIALECTS: tuple[str, ...] = tuple(sorted(d.value for d in Dialects if d.value))
 
+# Dialects where ``SELECT ... INTO x`` assigns variables (MySQL, PL/SQL, Snowflake and
+# BigQuery scripting): it never creates a table there.
+INTO_VARIABLES_DIALECTS = frozenset({"mysql", "oracle", "snowflake", "bigquery"})
+
 _DIALECTS: dict[str | None, Dialect] = {}
 
 

@@ -92,13 +92,16 @@ def create_flows(create: exp.Create | exp.Cache, queries: QueryColumns) -> list[
     return _created_flows(queries, target, columns, query)
 
 
-def select_into_flows(table: exp.Table, queries: QueryColumns) -> list[ColumnFlow]:
+def select_into_flows(
+    table: exp.Table, query: exp.Query, queries: QueryColumns
+) -> list[ColumnFlow]:
+    """``SELECT ... INTO t``: the query (a set operation, when INTO is in its first branch)."""
     target = queries.names.table_name(table)
-    select = table.find_ancestor(exp.Select)
-    if target is None or select is None:
+    into = table.parent
+    if target is None or not isinstance(into, exp.Into) or into.parent is None:
         return []
-    select.set("into", None)
-    return _created_flows(queries, target, None, select)
+    into.parent.set("into", None)
+    return _created_flows(queries, target, None, query)
 
 
 def _created_flows(

@@ -8,8 +8,9 @@ Names are qualified exactly as far as the SQL qualifies them, unless ``default_d
 
 Not every table reference names a table: stages (``@stage``), file paths (``parquet.`/x```),
 table functions and pseudo tables (``dual``, T-SQL's ``inserted``) name nothing, and an
-unqualified name may be a CTE. Names written as temporary (``#tmp``, ``##tmp``,
-``@table_variable``) are remembered, since they are no assets (see ``temporary.py``).
+unqualified name may be a CTE; paths name file assets when asked for (``files.py``). Names
+written as temporary (``#tmp``, ``##tmp``, ``@table_variable``) are remembered, since they are
+no assets (see ``temporary.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from lineage_core.errors import InvalidName
-from lineage_core.names import normalise_part, qualify, quote_part
+from lineage_core.names import MAX_NAME_LENGTH, normalise_part, qualify, quote_part
+from lineage_core.sql.files import file_asset, read_function_paths
 from lineage_core.sql.report import Report
 
 _FILE_FORMATS = frozenset(
@@ -47,8 +49,11 @@ class TableNames:
         default_database: str | None,
         default_schema: str | None,
         report: Report,
+        files: bool = False,
     ) -> None:
         self.dialect_name = dialect_name
+        self.files = files  # read and write files as assets (files.py)
+        self.file_names: set[str] = set()  # the file assets named so far
         self.default_database = default_database
         self.default_schema = default_schema
         self.report = report
@@ -80,9 +85,41 @@ class TableNames:
             dialect=self.dialect_name,
         )
 
+    def file_name(self, path: str) -> str | None:
+        """The asset of a file path, when files are assets; None otherwise."""
+        if not self.files:
+            return None
+        name = file_asset(path)
+        if name is not None and len(name) > MAX_NAME_LENGTH:
+            if name not in self._bad_names:
+                self._bad_names.add(name)
+                self.report.warn(
+                    f"skipped file {path[:60]!r}...: its name is longer than "
+                    f"{MAX_NAME_LENGTH} characters"
+                )
+            return None
+        if name is not None:
+            self.file_names.add(name)
+        return name
+
+    def relation_names(self, table: exp.Table) -> list[str]:
+        """What a table reference reads: one table, or the files of ``read_csv(['a', 'b'])``."""
+        if self.files and isinstance(table.this, exp.Func):
+            paths = read_function_paths(table.this) or []
+            return [name for path in paths if (name := self.file_name(path))]
+        name = self.table_name(table)
+        return [name] if name else []
+
     def table_name(self, table: exp.Table) -> str | None:
-        """The canonical name of a table reference, or None for stages, paths and functions."""
+        """The canonical name of a table reference, or None for stages, paths and functions.
+
+        With ``files=True`` a path (``'data/x.csv'``, ``parquet.`/p```, a one-path
+        ``read_parquet('x')``) names a file asset instead of nothing.
+        """
         this = table.this
+        if self.files and isinstance(this, exp.Func):
+            paths = read_function_paths(this)
+            return self.file_name(paths[0]) if paths and len(paths) == 1 else None
         if isinstance(this, exp.Parameter):  # a T-SQL table variable, @name
             inner = this.this
             text = "@" + (inner.name if isinstance(inner, exp.Expr) else str(inner))
@@ -108,14 +145,9 @@ class TableNames:
         if not parts or not parts[-1][0]:
             return None
         last_text, last_quoted = parts[-1]
-        if last_quoted and _PATH_LIKE.search(last_text):
-            return None
-        if (
-            len(parts) == 2
-            and parts[0][0].lower() in _FILE_FORMATS
-            and _PATH_LIKE.search(last_text)
-        ):
-            return None
+        in_format = len(parts) == 2 and parts[0][0].lower() in _FILE_FORMATS
+        if (last_quoted or in_format) and _PATH_LIKE.search(last_text):
+            return self.file_name(last_text) if len(parts) == 1 or in_format else None
         if len(parts) == 1 and not last_quoted and last_text.lower() in self.pseudo_tables:
             return None
         return self._name_from_parts(tuple(parts), temporary=temporary)
@@ -132,7 +164,7 @@ class TableNames:
         if len(parts) == 1 and not quoted and text.lower() in self.pseudo_tables:
             return None
         if quoted and _PATH_LIKE.search(text):
-            return None
+            return self.file_name(text) if len(parts) == 1 else None
         return self._name_from_parts(tuple(parts), temporary=text.startswith("#"))
 
     def _name_from_parts(

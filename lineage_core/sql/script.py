@@ -6,8 +6,9 @@ keyword scan (``scan.py``), and a warning and a ``parse`` error say so. A statem
 parses is read by its handler (``tables.py``) and, unless ``columns=False``, mapped column by
 column (``mappings.py``); a failure of either is an ``internal`` error, and the statement's
 tables then come from the keyword scan too. Blocks, IFs and procedure bodies are read as the
-statements they hold. Temporary tables are resolved once all statements are read
-(``temporary.py``).
+statements they hold (``blocks.py`` takes their wrapping off the tokens), ``IDENTIFIER('t')``
+clauses as the names they spell (``identifiers.py``). Temporary tables are resolved once all
+statements are read (``temporary.py``), and with them the script's table flows.
 """
 
 from __future__ import annotations
@@ -15,10 +16,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from sqlglot import exp
+from sqlglot.tokens import Token
 
-from lineage_core.models import ColumnMapping, SqlLineage
+from lineage_core.models import ColumnMapping, SqlLineage, TableFlow
+from lineage_core.sql.blocks import opened, procedure_body
 from lineage_core.sql.columns import KnownColumns, QueryColumns
 from lineage_core.sql.dialects import sqlglot_dialect
+from lineage_core.sql.identifiers import (
+    has_identifier_clause,
+    remember_variable,
+    rewrite_identifier_clauses,
+)
 from lineage_core.sql.mappings import statement_flows
 from lineage_core.sql.names import TableNames, render_column
 from lineage_core.sql.report import IssueKind, Report, describe, first_line
@@ -26,19 +34,6 @@ from lineage_core.sql.scan import keyword_scan
 from lineage_core.sql.split import Piece, split_script
 from lineage_core.sql.tables import Statement, analyse_tables
 from lineage_core.sql.temporary import resolve_script
-
-_TRANSACTION_WORDS = frozenset(
-    {
-        "TRANSACTION",
-        "TRAN",
-        "WORK",
-        "DEFERRED",
-        "IMMEDIATE",
-        "EXCLUSIVE",
-        "DISTRIBUTED",
-        "ISOLATION",
-    }
-)
 
 
 class ScriptExtraction:
@@ -51,6 +46,7 @@ class ScriptExtraction:
         default_database: str | None,
         default_schema: str | None,
         columns: bool,
+        files: bool = False,
     ) -> None:
         self.dialect_name = dialect_name
         self.dialect = sqlglot_dialect(dialect_name)
@@ -61,10 +57,12 @@ class ScriptExtraction:
             default_database=default_database,
             default_schema=default_schema,
             report=self.report,
+            files=files,
         )
         self.known = KnownColumns()
         self.queries = QueryColumns(self.names, self.known, self.report) if columns else None
         self.statements: list[Statement] = []
+        self.variables: dict[str, str] = {}  # session variables set to literals
 
     def extract(self, sql: str, schema: Mapping[str, Sequence[str]]) -> SqlLineage:
         """The script's lineage; whatever fails is told in the result, never raised."""
@@ -97,24 +95,38 @@ class ScriptExtraction:
         if piece.tokens is None:
             self._scan(piece, "sqlglot could not tokenise it")
             return
-        tokens = piece.tokens
-        if not tokens:  # only comments: a lenient split keeps such pieces
+        self._tokens(piece, piece.tokens, piece.source)
+
+    def _tokens(self, piece: Piece, tokens: list[Token], source: str) -> None:
+        """One statement from its tokens, once what wraps it is taken off (``blocks.py``)."""
+        tokens, source = opened(tokens, source, self.dialect)
+        if not tokens:  # only comments or prose: a lenient split keeps such pieces
             return
-        # Procedure bodies split at semicolons leave "BEGIN INSERT ..." and "END" pieces.
-        while (
-            len(tokens) > 1
-            and tokens[0].text.upper() == "BEGIN"
-            and (tokens[1].text.upper() not in _TRANSACTION_WORDS)
-        ):
-            tokens = tokens[1:]
         if tokens[0].text.upper() == "END" and len(tokens) <= 2:
             self.statements.append(Statement())
             return
+        remember_variable(tokens, self.variables)
+        if has_identifier_clause(piece.text):
+            tokens, unknown = rewrite_identifier_clauses(tokens, self.variables, self.dialect_name)
+            for clause in unknown:
+                self.report.warn(
+                    f"statement {piece.number} (line {piece.line}): {clause} names an object "
+                    "known only when the script runs; what it names is left out"
+                )
         try:
-            trees = self.parser.parse(tokens, piece.text)
+            trees = self.parser.parse(tokens, source)
         except Exception as error:
+            body = procedure_body(tokens)
+            if body is not None:
+                self._tokens(piece, body, source)
+                return
             self._scan(piece, f"sqlglot could not parse it ({first_line(error)})")
             return
+        if len(trees) == 1 and _opaque(trees[0]):
+            body = procedure_body(tokens)
+            if body is not None:
+                self._tokens(piece, body, source)
+                return
         stack: list[exp.Expr] = [tree for tree in reversed(trees) if tree is not None]
         while stack:
             tree = stack.pop()
@@ -148,6 +160,15 @@ class ScriptExtraction:
             if isinstance(body, exp.Block) and len(body.expressions) == 1:
                 only = body.expressions[0]
                 if isinstance(only, exp.RawString):  # Snowflake's $$ ... $$ scripting body
+                    language = _language(tree)
+                    if language not in (None, "SQL"):  # Python's "from x import y" is no read
+                        self.report.error(
+                            "unsupported",
+                            f"a procedure body in {language}",
+                            warning=f"statement {piece.number} (line {piece.line}): the "
+                            f"procedure's body is {language} code, not SQL; it has no lineage",
+                        )
+                        return []
                     for inner in split_script(only.name, self.dialect_name, piece.number):
                         inner.number, inner.line = piece.number, piece.line
                         self.statement(inner)
@@ -208,6 +229,7 @@ class ScriptExtraction:
             default_database=self.names.default_database,
             default_schema=self.names.default_schema,
             columns=False,
+            files=self.names.files,
         )
         nested.run(sql)
         for issue in nested.report.errors:
@@ -221,25 +243,50 @@ class ScriptExtraction:
         reads: set[str] = set()
         for statement in nested.statements:
             reads |= statement.reads
+        self.names.file_names |= nested.names.file_names
         return reads
 
     def result(self) -> SqlLineage:
         """Resolve temporary tables across the script and build the public model."""
         lineage = resolve_script(self.statements, self.names.temporary)
-        columns = [
-            ColumnMapping(
-                target=render_column(table, column),
-                sources=sorted({render_column(t, c) for t, c in flow.sources}),
-                transformation=flow.label,
-            )
-            for (table, column), flow in sorted(lineage.mappings.items())
-            if flow.sources
-        ]
+        files = self.names.file_names
+        columns: list[ColumnMapping] = []
+        for (table, column), flow in sorted(lineage.mappings.items()):
+            # "every column of a file" says nothing: a file's columns are known or left out
+            sources = {
+                render_column(t, c) for t, c in flow.sources if not (c == "*" and t in files)
+            }
+            if sources:
+                columns.append(
+                    ColumnMapping(
+                        target=render_column(table, column),
+                        sources=sorted(sources),
+                        transformation=flow.label,
+                    )
+                )
         return SqlLineage(
             reads=sorted(lineage.reads),
             writes=sorted(lineage.writes),
+            flows=[TableFlow(source=s, target=t) for s, t in sorted(lineage.table_flows)],
+            files=sorted((lineage.reads | lineage.writes) & files),
             columns=columns,
             warnings=list(dict.fromkeys(self.report.warnings)),
             dialect=self.dialect_name,
             errors=self.report.errors,
         )
+
+
+def _opaque(tree: exp.Expr | None) -> bool:
+    """A command sqlglot kept as text, or a procedure whose body it kept so (BigQuery)."""
+    if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Command):
+        return str(tree.args.get("kind") or "").upper() == "PROCEDURE"
+    return isinstance(tree, exp.Command)
+
+
+def _language(create: exp.Create) -> str | None:
+    """``LANGUAGE PYTHON``: the language a procedure is written in, when it says."""
+    properties = create.args.get("properties")
+    for item in properties.expressions if isinstance(properties, exp.Properties) else []:
+        if isinstance(item, exp.LanguageProperty):
+            return item.name.upper()
+    return None

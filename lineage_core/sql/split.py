@@ -18,19 +18,25 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import Token, TokenType
 
 from lineage_core.sql.dialects import sqlglot_dialect
-from lineage_core.sql.scan import scan_statements
+from lineage_core.sql.lenient import scan_statements
 
 _GO_LINE = re.compile(r"^[ \t]*GO(?:[ \t]+\d+)?[ \t]*;?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(slots=True)
 class Piece:
-    """One statement's text and where it starts, with its sqlglot tokens when we have them."""
+    """One statement's text and where it starts, with its sqlglot tokens when we have them.
+
+    ``source`` is the text the tokens' offsets point into (the whole script, or the piece's
+    own text when it was tokenised alone); the parser slices it for some constructs
+    (Snowflake's ``@stage/path``), so it must be that text and not the piece's.
+    """
 
     number: int
     line: int
     text: str
     tokens: list[Token] | None
+    source: str
 
 
 def split_script(sql: str, dialect_name: str | None, first_number: int = 1) -> list[Piece]:
@@ -52,7 +58,7 @@ def split_script(sql: str, dialect_name: str | None, first_number: int = 1) -> l
         if chunk:
             start, end = chunk[0].start, chunk[-1].end
             pieces.append(
-                Piece(first_number + len(pieces), chunk[0].line, text[start : end + 1], chunk)
+                Piece(first_number + len(pieces), chunk[0].line, text[start : end + 1], chunk, text)
             )
         chunk = []
     return pieces
@@ -69,7 +75,9 @@ def _split_leniently(text: str, dialect: Dialect, first_number: int) -> list[Pie
             tokens: list[Token] | None = dialect.tokenize(piece_text)
         except Exception:
             tokens = None
-        pieces.append(Piece(first_number + len(pieces), line, piece_text.strip(), tokens))
+        pieces.append(
+            Piece(first_number + len(pieces), line, piece_text.strip(), tokens, piece_text)
+        )
     return pieces
 
 

@@ -23,6 +23,9 @@ from typing import Any
 from sqlglot import exp
 
 from lineage_core.sql.columns import ColumnFlow
+from lineage_core.sql.dialects import INTO_VARIABLES_DIALECTS
+from lineage_core.sql.files import literal_paths
+from lineage_core.sql.lenient import scan_tokens
 from lineage_core.sql.mappings import (
     ColumnWork,
     create_flows,
@@ -33,7 +36,7 @@ from lineage_core.sql.mappings import (
 )
 from lineage_core.sql.names import TableNames
 from lineage_core.sql.report import Report
-from lineage_core.sql.scan import KeywordScan, scan_tokens
+from lineage_core.sql.scan import KeywordScan
 from lineage_core.sql.split import Piece
 from lineage_core.sql.trees import insert_target, multitable_inserts, relations, schema_table
 
@@ -117,19 +120,31 @@ def handler_for(kind: type) -> Handler | None:
     return None
 
 
-def _select(tree: exp.Select, statement: Statement, names: TableNames) -> Writes:
-    """``SELECT ... INTO t`` creates ``t``; any other SELECT only reads."""
-    into = tree.args.get("into")
+def _select(tree: exp.Query, statement: Statement, names: TableNames) -> Writes:
+    """``SELECT ... INTO t`` creates ``t``; any other query only reads.
+
+    The INTO of a set operation stands in its first branch (``SELECT a INTO t FROM x UNION
+    SELECT a FROM y``), and the whole set operation fills ``t``. Where ``SELECT ... INTO``
+    assigns variables instead (MySQL, Oracle, ...), nothing is created.
+    """
+    first = tree
+    while isinstance(first, exp.SetOperation):
+        first = first.this
+    into = first.args.get("into") if isinstance(first, exp.Select) else None
     if not isinstance(into, exp.Into) or not isinstance(into.this, exp.Table):
         return Writes()
+    if names.dialect_name in INTO_VARIABLES_DIALECTS:
+        return Writes(hidden={id(into.this)})
     table = into.this
-    work = partial(select_into_flows, table)
+    work = partial(select_into_flows, table, tree)
     return _created(table, bool(into.args.get("temporary")), work, statement, names)
 
 
 def _insert(tree: exp.Insert, statement: Statement, names: TableNames) -> Writes:
     table = insert_target(tree)
     if table is None:
+        if isinstance(tree.this, exp.Directory):  # INSERT OVERWRITE DIRECTORY '/path'
+            _file_access(tree.this.this, statement.writes, names)
         return Writes()
     return Writes(targets=[table], column_work=[partial(insert_flows, tree)])
 
@@ -199,15 +214,42 @@ def _truncate(tree: exp.TruncateTable, statement: Statement, names: TableNames) 
 
 
 def _copy(tree: exp.Copy, statement: Statement, names: TableNames) -> Writes:
-    """``COPY t FROM ...`` loads ``t``; ``COPY t TO ...`` (no kind) only reads it."""
+    """``COPY t FROM ...`` loads ``t``; ``COPY t TO ...`` (no kind) only reads it.
+
+    The files named are read (``FROM 'x.csv'``) or written (``TO 'out.parquet'``).
+    """
+    loads = bool(tree.args.get("kind"))
+    for file in tree.args.get("files") or []:
+        literal = file.this if isinstance(file, exp.Table) else file  # Snowflake: a Table
+        _file_access(literal, statement.reads if loads else statement.writes, names)
     table = schema_table(tree.this)
-    if table is not None and names.table_name(table) and tree.args.get("kind"):
+    if table is not None and names.table_name(table) and loads:
         return Writes(targets=[table])
     return Writes()
 
 
 def _load_data(tree: exp.LoadData, statement: Statement, names: TableNames) -> Writes:
+    _file_access(tree.args.get("inpath"), statement.reads, names)
     return Writes(targets=[tree.this] if isinstance(tree.this, exp.Table) else [])
+
+
+def _export(tree: exp.Export, statement: Statement, names: TableNames) -> Writes:
+    """BigQuery's ``EXPORT DATA OPTIONS (uri='gs://...') AS SELECT``: the query is read."""
+    options = tree.args.get("options")
+    for option in options.expressions if isinstance(options, exp.Properties) else []:
+        if isinstance(option, exp.Property) and option.name.lower() == "uri":
+            _file_access(option.args.get("value"), statement.writes, names)
+    return Writes()
+
+
+def _file_access(node: object, into: set[str], names: TableNames) -> None:
+    """Record the files a string literal names, when files are assets."""
+    if not names.files:
+        return
+    for path in literal_paths(node):
+        name = names.file_name(path)
+        if name:
+            into.add(name)
 
 
 def _alter(tree: exp.Alter, statement: Statement, names: TableNames) -> Writes | None:
@@ -253,8 +295,9 @@ HANDLERS: dict[type, Handler] = {
     exp.LoadData: _load_data,
     exp.Alter: _alter,
     exp.Drop: _drop,
-    exp.Query: _reads_only,  # set operations and other queries
-    exp.Export: _reads_only,  # BigQuery's EXPORT DATA: its query is read, files are no asset
+    exp.SetOperation: _select,
+    exp.Query: _reads_only,  # other queries
+    exp.Export: _export,
 }
 
 
@@ -278,7 +321,9 @@ def _walk_rows(
         if into is not None:
             targets.append(into)
         else:  # sqlglot read "INTO log (a)" as a LOG() call: ask the keyword scan
-            statement.writes |= KeywordScan(scan_tokens(piece.text), names).run().writes
+            statement.writes |= (
+                KeywordScan(scan_tokens(piece.text, names.dialect_name), names).run().writes
+            )
     targets = [_through_cte(table, hidden, names) for table in targets]
     target_ids = {id(t) for t in targets}
     for table in targets:
@@ -294,9 +339,7 @@ def _walk_rows(
             continue
         if names.cte_of(node) is not None:
             continue
-        name = names.table_name(node)
-        if name:
-            statement.reads.add(name)
+        statement.reads.update(names.relation_names(node))
 
 
 def _through_cte(table: exp.Table, hidden: set[int], names: TableNames) -> exp.Table:

@@ -3,7 +3,15 @@
 ``CREATE TEMP TABLE``, T-SQL's ``#tmp`` and ``@table_variable``, ``SELECT INTO TEMP``, Spark's
 temporary views and cached tables, and any table created and later dropped in the same script
 are work tables of the script. They are neither read nor written, but ``A -> #tmp -> B`` reads
-``A``, writes ``B``, and ``B``'s columns trace back to ``A``.
+``A``, writes ``B``, has the table flow ``A -> B``, and ``B``'s columns trace back to ``A``.
+
+Table flows pair each table a statement writes with each table it reads, filters included
+(``DELETE FROM t WHERE id IN (SELECT id FROM s)`` gives ``s -> t``, as OpenLineage and DataHub
+count a filter's input among a job's inputs). A transient table read stands for the tables it
+was made from so far in the script: a CREATE (or SELECT INTO) starts it afresh, an INSERT or
+UPDATE adds to it, a DROP empties it. A real table stays a node of its own, so
+``CREATE TABLE t AS SELECT * FROM a; INSERT INTO b SELECT * FROM t`` gives ``a -> t`` and
+``t -> b``, never ``a -> b``.
 
 Whether a table is transient is only known once the whole script has been read (the DROP comes
 last), so statements are resolved here, in script order, after all of them were analysed.
@@ -25,6 +33,7 @@ class ScriptLineage:
     reads: set[str] = field(default_factory=set)
     writes: set[str] = field(default_factory=set)
     mappings: dict[ColumnKey, Flow] = field(default_factory=dict)
+    table_flows: set[tuple[str, str]] = field(default_factory=set)  # (source, target)
 
 
 def resolve_script(statements: list[Statement], temporary_names: Iterable[str]) -> ScriptLineage:
@@ -32,9 +41,11 @@ def resolve_script(statements: list[Statement], temporary_names: Iterable[str]) 
     transient = _transient_tables(statements, temporary_names)
     lineage = ScriptLineage()
     temp_flows: dict[ColumnKey, Flow] = {}
+    temp_sources: dict[str, set[str]] = {}
     for statement in statements:
         lineage.reads |= statement.reads
         lineage.writes |= statement.writes
+        _table_flows(statement, transient, temp_sources, lineage.table_flows)
         for target, flow in statement.flows:
             resolved = _through_temporary(flow, transient, temp_flows)
             into = temp_flows if target[0] in transient else lineage.mappings
@@ -57,6 +68,35 @@ def _transient_tables(statements: list[Statement], temporary_names: Iterable[str
             if temporary:
                 transient.add(name)
     return transient
+
+
+def _table_flows(
+    statement: Statement,
+    transient: set[str],
+    temp_sources: dict[str, set[str]],
+    into: set[tuple[str, str]],
+) -> None:
+    """The statement's table flows, its transient reads replaced by what they were made from.
+
+    A table the statement both reads and writes is no source of itself: the store keeps no
+    self-loops either.
+    """
+    sources: set[str] = set()
+    for name in statement.reads:
+        if name in transient:
+            sources |= temp_sources.get(name, set())
+        else:
+            sources.add(name)
+    created = {name for name, _ in statement.created}
+    for target in statement.writes:
+        if target not in transient:
+            into.update((source, target) for source in sources if source != target)
+        elif target in created:
+            temp_sources[target] = set(sources)
+        else:
+            temp_sources.setdefault(target, set()).update(sources)
+    for name in statement.dropped:
+        temp_sources.pop(name, None)
 
 
 def _through_temporary(flow: Flow, transient: set[str], temp_flows: dict[ColumnKey, Flow]) -> Flow:

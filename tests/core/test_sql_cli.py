@@ -23,6 +23,7 @@ def test_json_from_stdin() -> None:
     assert document["reads"] == ["raw.orders"]
     assert document["writes"] == ["mart.totals"]
     assert document["dialect"] == "postgres"
+    assert document["flows"] == [{"source": "raw.orders", "target": "mart.totals"}]
     assert {
         "target": "mart.totals.total",
         "sources": ["raw.orders.amount"],
@@ -39,6 +40,7 @@ def test_text_from_a_file(tmp_path: Path) -> None:
     assert lines[0] == "dialect: postgres"
     assert "reads (1):" in lines and "  raw.orders" in lines
     assert "writes (1):" in lines and "  mart.totals" in lines
+    assert lines[lines.index("flows (1):") + 1] == "  raw.orders -> mart.totals"
     assert "  mart.totals.total <- raw.orders.amount  [aggregate]" in lines
     assert not any(line.startswith("warnings") for line in lines)
 
@@ -53,7 +55,7 @@ def test_warnings_are_printed_and_exit_code_stays_zero() -> None:
     result = CliRunner().invoke(
         sql_command,
         ["--dialect", "tsql"],
-        input="DELETE FROM q OUTPUT deleted.* INTO a WHERE x = 1",
+        input="DELETE FROM q OUTPUT deleted.* INTO a WHERE x = 1; SELECT 1",
     )
     assert result.exit_code == 0
     assert "warnings (1):" in result.output
@@ -61,10 +63,42 @@ def test_warnings_are_printed_and_exit_code_stays_zero() -> None:
     assert "  a" in result.output.splitlines()
 
 
-def test_json_keeps_warnings() -> None:
+def test_json_keeps_warnings_when_nothing_parsed() -> None:
     result = CliRunner().invoke(sql_command, ["--json"], input="not sql (")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["warnings"]
+    assert result.stderr == "lineage sql: the statement could not be parsed\n"
+
+
+def test_every_statement_failing_to_parse_exits_non_zero() -> None:
+    result = CliRunner().invoke(sql_command, input="SELEC x FROM a; INSERT INTO b SELEC 1")
+    assert result.exit_code == 1
+    assert "  a" in result.stdout.splitlines()  # the keyword scan's tables are still told
+    assert result.stderr == "lineage sql: none of the 2 statements could be parsed\n"
+
+
+def test_empty_or_whitespace_input_exits_non_zero() -> None:
+    for text in ("", "  \n\t", "-- only a comment\n"):
+        result = CliRunner().invoke(sql_command, ["--json"], input=text)
+        assert result.exit_code == 1, text
+        assert result.stderr == "lineage sql: the input holds no SQL statement\n"
+
+
+def test_partial_parse_keeps_exit_code_zero() -> None:
+    result = CliRunner().invoke(sql_command, input="SELEC x FROM a; INSERT INTO b SELECT y FROM c")
     assert result.exit_code == 0
-    assert json.loads(result.output)["warnings"]
+    assert result.stderr == ""
+
+
+def test_files_flag_records_file_assets() -> None:
+    sql = "CREATE TABLE t AS SELECT id FROM read_parquet('./data/x.parquet')"
+    plain = CliRunner().invoke(sql_command, ["--dialect", "duckdb", "--json"], input=sql)
+    assert json.loads(plain.stdout)["reads"] == []
+    result = CliRunner().invoke(sql_command, ["--dialect", "duckdb", "--files"], input=sql)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[lines.index("files (1):") + 1] == '  file."data/x.parquet"'
+    assert '  t.id <- file."data/x.parquet".id  [identity]' in lines
 
 
 def test_dialect_is_case_insensitive() -> None:

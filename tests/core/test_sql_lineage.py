@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from lineage_core import TableFlow
 from lineage_core.errors import InvalidArgument
 from lineage_core.models import SqlLineage
 from lineage_core.sql import SUPPORTED_DIALECTS, extract_lineage, split_statements, tables
@@ -37,7 +38,7 @@ REQUIRED_DIALECTS = (
 )
 
 
-def run_case(case, *, columns: bool = True) -> SqlLineage:
+def run_case(case, *, columns: bool = True, files: bool | None = None) -> SqlLineage:
     return extract_lineage(
         case.sql,
         case.dialect,
@@ -45,11 +46,16 @@ def run_case(case, *, columns: bool = True) -> SqlLineage:
         default_schema=case.default_schema,
         schema=case.schema or None,
         columns=columns,
+        files=case.files is not None if files is None else files,
     )
 
 
 def column_set(lineage: SqlLineage) -> set[tuple[str, tuple[str, ...]]]:
     return {(m.target, tuple(sorted(m.sources))) for m in lineage.columns}
+
+
+def flow_set(lineage: SqlLineage) -> set[tuple[str, str]]:
+    return {(flow.source, flow.target) for flow in lineage.flows}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
@@ -58,6 +64,8 @@ def test_fixture_case(case) -> None:
     context = f"{case.id} (line {case.line}); warnings: {lineage.warnings}"
     assert set(lineage.reads) == case.reads, context
     assert set(lineage.writes) == case.writes, context
+    if case.flows is not None:
+        assert flow_set(lineage) == case.flows, context
     if case.columns is not None:
         assert column_set(lineage) == case.columns, context
         labels = {m.target: m.transformation for m in lineage.columns}
@@ -65,6 +73,30 @@ def test_fixture_case(case) -> None:
             assert labels.get(target) == label, f"{target}: {context}"
     if case.warnings is not None:
         assert bool(lineage.warnings) == case.warnings, context
+    if case.files is not None:
+        assert set(lineage.files) == case.files, context
+    else:
+        assert lineage.files == [], context
+
+
+FILE_CASES = [case for case in CASES if case.files is not None]
+
+
+@pytest.mark.parametrize("case", FILE_CASES, ids=[case.id for case in FILE_CASES])
+def test_without_files_option_file_reads_and_writes_are_left_out(case) -> None:
+    lineage = run_case(case, files=False)
+    assert set(lineage.reads) == case.reads - case.files
+    assert set(lineage.writes) == case.writes - case.files
+    if case.flows is not None:
+        assert flow_set(lineage) == {
+            (source, target)
+            for source, target in case.flows
+            if source not in case.files and target not in case.files
+        }
+    assert lineage.files == []
+    assert not any(
+        source.startswith('file."') for mapping in lineage.columns for source in mapping.sources
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
@@ -72,6 +104,8 @@ def test_table_level_only_gives_the_same_tables(case) -> None:
     lineage = run_case(case, columns=False)
     assert set(lineage.reads) == case.reads
     assert set(lineage.writes) == case.writes
+    if case.flows is not None:
+        assert flow_set(lineage) == case.flows
     assert lineage.columns == []
 
 
@@ -137,6 +171,23 @@ def test_warning_names_the_statement_and_line() -> None:
     assert lineage.writes == ["a", "c"]
 
 
+def test_ambiguity_warning_names_every_candidate_source() -> None:
+    sql = (
+        "INSERT INTO t SELECT a FROM (SELECT * FROM raw.x) AS p, (SELECT * FROM raw.y), "
+        "raw.z; INSERT INTO u SELECT b FROM (SELECT * FROM raw.x), (SELECT * FROM raw.y); "
+        "INSERT INTO v SELECT c FROM raw.w, UNNEST(arr)"
+    )
+    warnings = [w for w in extract_lineage(sql, "postgres").warnings if "ambiguous" in w]
+    assert warnings == [
+        "column 'a' is ambiguous: it could come from an unaliased subquery on raw.y, "
+        "p (a subquery on raw.x), raw.z; qualify it or pass schema=",
+        "column 'b' is ambiguous: it could come from an unaliased subquery on raw.x, "
+        "an unaliased subquery on raw.y; qualify it or pass schema=",
+        "column 'c' is ambiguous: it could come from UNNEST(arr), raw.w; "
+        "qualify it or pass schema=",
+    ]
+
+
 def test_ambiguous_column_warns_and_schema_resolves_it() -> None:
     sql = "INSERT INTO t SELECT amount FROM orders o JOIN customers c ON c.id = o.customer_id"
     lineage = extract_lineage(sql, "postgres")
@@ -192,6 +243,7 @@ def test_many_statements_keep_their_order_for_temporary_tables() -> None:
     lineage = extract_lineage(script, "postgres")
     assert lineage.reads == ["src"]
     assert lineage.writes == ["dst"]
+    assert flow_set(lineage) == {("src", "dst")}
     assert column_set(lineage) == {("dst.id", ("src.id",))}
 
 
@@ -204,6 +256,34 @@ def test_split_statements_follows_the_tokeniser() -> None:
 def test_every_case_states_its_columns_or_its_warnings() -> None:
     unstated = [case.id for case in CASES if case.columns is None and case.warnings is None]
     assert unstated == []
+
+
+def test_every_case_states_its_flows() -> None:
+    assert [case.id for case in CASES if case.flows is None] == []
+
+
+def test_flows_pair_each_write_with_its_own_statement_reads() -> None:
+    sql = (
+        "CREATE TABLE trips AS SELECT * FROM raw; COPY (SELECT * FROM trips) TO 'out.csv'; "
+        "INSERT INTO summary SELECT count(*) FROM other"
+    )
+    lineage = extract_lineage(sql, "duckdb", files=True)
+    assert lineage.flows == [
+        TableFlow(source="other", target="summary"),
+        TableFlow(source="raw", target="trips"),
+        TableFlow(source="trips", target='file."out.csv"'),
+    ]
+    assert lineage.to_json()["flows"][0] == {"source": "other", "target": "summary"}
+
+
+def test_flows_are_deduplicated_and_leave_self_flows_out() -> None:
+    sql = (
+        "INSERT INTO t SELECT * FROM s; INSERT INTO t SELECT * FROM s JOIN t USING (id); "
+        "INSERT INTO u SELECT * FROM u"
+    )
+    lineage = extract_lineage(sql, "postgres")
+    assert flow_set(lineage) == {("s", "t")}
+    assert len(lineage.flows) == 1
 
 
 def test_parse_failure_is_a_parse_error_of_its_statement() -> None:

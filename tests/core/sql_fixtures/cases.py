@@ -11,12 +11,20 @@ comments, everything else is SQL:
     <SQL lines>
     # reads: a, b                         required (may be empty)
     # writes: c                           required (may be empty)
+    # flows: a -> c, b -> c               repeatable; which reads each write was made from
+                                          ("none" = no flows); absent = unchecked
     # columns: t.c <- s.a, s.b [label]    repeatable; "none" = no mappings; absent = unchecked
     # warnings: yes | no                  optional
+    # files: file."x.csv", ...            optional: extract with files=True and expect these
+                                          file assets ("none" = none); absent = files=False
 
 Every case states its columns or its warnings, or both (a test holds the corpus to it): a case
 that checked tables alone would let a change in either pass unseen. A case whose columns are
 not derived yet says so in a comment and states its warnings.
+
+Every case states its flows as well (a test holds the corpus to that too), even when they are
+plainly each read to each write: the cases with several statements, temporary tables, filters
+and files are where flows differ from reads crossed with writes.
 
 The category of a case is its file's name (``dml.sql`` -> ``dml``).
 """
@@ -29,7 +37,7 @@ from pathlib import Path
 
 FIXTURE_DIR = Path(__file__).resolve().parent
 _DIRECTIVE = re.compile(
-    r"^#\s*(case|dialect|defaults|schema|reads|writes|columns|warnings):\s?(.*)$"
+    r"^#\s*(case|dialect|defaults|schema|reads|writes|flows|columns|warnings|files):\s?(.*)$"
 )
 
 
@@ -45,9 +53,11 @@ class Case:
     schema: dict[str, list[str]] = field(default_factory=dict)
     reads: set[str] | None = None
     writes: set[str] | None = None
+    flows: set[tuple[str, str]] | None = None  # (source, target); None: unchecked
     columns: set[tuple[str, tuple[str, ...]]] | None = None
     labels: dict[str, str] = field(default_factory=dict)
     warnings: bool | None = None
+    files: set[str] | None = None  # None: extracted with files=False
 
     @property
     def id(self) -> str:
@@ -56,6 +66,17 @@ class Case:
 
 def _names(text: str) -> set[str]:
     return {part.strip() for part in _split_top(text) if part.strip()}
+
+
+def _flows(text: str) -> set[tuple[str, str]]:
+    """``a -> b, c -> d`` as (source, target) pairs."""
+    pairs = set()
+    for part in _split_top(text):
+        source, arrow, target = part.partition("->")
+        if not arrow or not source.strip() or not target.strip():
+            raise ValueError(f"a flow is written 'source -> target', got {part.strip()!r}")
+        pairs.add((source.strip(), target.strip()))
+    return pairs
 
 
 def _split_top(text: str) -> list[str]:
@@ -127,6 +148,11 @@ def _load_file(path: Path) -> list[Case]:
             current.reads = _names(value)
         elif key == "writes":
             current.writes = _names(value)
+        elif key == "flows":
+            if current.flows is None:
+                current.flows = set()
+            if value != "none":
+                current.flows |= _flows(value)
         elif key == "columns":
             if current.columns is None:
                 current.columns = set()
@@ -140,5 +166,7 @@ def _load_file(path: Path) -> list[Case]:
             current.columns.add((target.strip(), tuple(sorted(_names(sources)))))
         elif key == "warnings":
             current.warnings = value.lower() in ("yes", "true")
+        elif key == "files":
+            current.files = set() if value == "none" else _names(value)
     finish()
     return cases

@@ -5,6 +5,7 @@
 INSERT INTO people (full_name) SELECT first_name || ' ' || last_name FROM raw_people;
 # reads: raw_people
 # writes: people
+# flows: raw_people -> people
 # columns: people.full_name <- raw_people.first_name, raw_people.last_name [expression]
 
 # case: searched_case_snowflake
@@ -14,6 +15,7 @@ SELECT id, CASE WHEN spend > 1000 THEN 'gold' WHEN visits > 10 THEN 'silver' ELS
 FROM raw.customers;
 # reads: raw.customers
 # writes: mart.tiers
+# flows: raw.customers -> mart.tiers
 # columns: mart.tiers.id <- raw.customers.id
 # columns: mart.tiers.tier <- raw.customers.spend, raw.customers.tier, raw.customers.visits [case]
 
@@ -23,6 +25,7 @@ CREATE TABLE ds.ranked AS
 SELECT id, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY created_at DESC) AS rn FROM ds.orders;
 # reads: ds.orders
 # writes: ds.ranked
+# flows: ds.orders -> ds.ranked
 # columns: ds.ranked.id <- ds.orders.id
 # columns: ds.ranked.rn <- ds.orders.created_at, ds.orders.customer_id [window]
 
@@ -32,6 +35,7 @@ INSERT INTO running (day, total)
 SELECT day, SUM(amount) OVER (ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM sales;
 # reads: sales
 # writes: running
+# flows: sales -> running
 # columns: running.day <- sales.day
 # columns: running.total <- sales.amount, sales.day [window]
 
@@ -40,6 +44,7 @@ SELECT day, SUM(amount) OVER (ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 
 INSERT INTO stats (product, buyers) SELECT product, COUNT(DISTINCT user_id) FROM purchases GROUP BY product;
 # reads: purchases
 # writes: stats
+# flows: purchases -> stats
 # columns: stats.product <- purchases.product
 # columns: stats.buyers <- purchases.user_id [aggregate]
 
@@ -49,6 +54,7 @@ CREATE TABLE contacts AS
 SELECT c.id, COALESCE(p.email, c.email) AS email FROM customers c LEFT JOIN profiles p ON p.customer_id = c.id;
 # reads: customers, profiles
 # writes: contacts
+# flows: customers -> contacts, profiles -> contacts
 # columns: contacts.id <- customers.id
 # columns: contacts.email <- customers.email, profiles.email [expression]
 
@@ -56,6 +62,7 @@ SELECT c.id, COALESCE(p.email, c.email) AS email FROM customers c LEFT JOIN prof
 INSERT INTO t (b, a) SELECT x, y FROM s;
 # reads: s
 # writes: t
+# flows: s -> t
 # columns: t.b <- s.x
 # columns: t.a <- s.y
 
@@ -66,6 +73,7 @@ INSERT INTO t (b, a) SELECT x, y FROM s;
 INSERT INTO t SELECT a.*, b.y AS y2 FROM a JOIN b ON a.id = b.id;
 # reads: a, b
 # writes: t
+# flows: a -> t, b -> t
 # columns: t.id <- a.id
 # columns: t.x <- a.x
 # columns: t.y2 <- b.y
@@ -77,6 +85,7 @@ INSERT INTO t SELECT a.*, b.y AS y2 FROM a JOIN b ON a.id = b.id;
 INSERT INTO TABLE db.t SELECT * FROM db.a JOIN db.b ON db.a.id = db.b.k;
 # reads: db.a, db.b
 # writes: db.t
+# flows: db.a -> db.t, db.b -> db.t
 # columns: db.t.id <- db.a.id
 # columns: db.t.x <- db.a.x
 # columns: db.t.k <- db.b.k
@@ -87,6 +96,7 @@ INSERT INTO TABLE db.t SELECT * FROM db.a JOIN db.b ON db.a.id = db.b.k;
 INSERT INTO db.t SELECT * FROM db.s;
 # reads: db.s
 # writes: db.t
+# flows: db.s -> db.t
 # columns: db.t.* <- db.s.*
 
 # case: qualified_star_unknown_tsql
@@ -94,12 +104,14 @@ INSERT INTO db.t SELECT * FROM db.s;
 INSERT INTO dbo.t SELECT o.* FROM dbo.orders o JOIN dbo.customers c ON c.id = o.customer_id;
 # reads: dbo.customers, dbo.orders
 # writes: dbo.t
+# flows: dbo.customers -> dbo.t, dbo.orders -> dbo.t
 # columns: dbo.t.* <- dbo.orders.*
 
 # case: ambiguous_without_schema_warns
 INSERT INTO t (a, b) SELECT x, s2.y FROM s1 JOIN s2 ON s1.id = s2.id;
 # reads: s1, s2
 # writes: t
+# flows: s1 -> t, s2 -> t
 # columns: t.b <- s2.y
 # warnings: yes
 
@@ -110,6 +122,7 @@ INSERT INTO t (a, b) SELECT x, s2.y FROM s1 JOIN s2 ON s1.id = s2.id;
 INSERT INTO t SELECT x, y FROM s1 JOIN s2 ON s1.id = s2.id;
 # reads: s1, s2
 # writes: t
+# flows: s1 -> t, s2 -> t
 # columns: t.x <- s1.x
 # columns: t.y <- s2.y
 # warnings: no
@@ -120,6 +133,7 @@ WITH c AS (SELECT id AS cid FROM raw.a)
 INSERT INTO mart.t SELECT cid, name FROM c JOIN raw.b ON raw.b.id = c.cid;
 # reads: raw.a, raw.b
 # writes: mart.t
+# flows: raw.a -> mart.t, raw.b -> mart.t
 # columns: mart.t.cid <- raw.a.id
 # columns: mart.t.name <- raw.b.name
 
@@ -128,6 +142,7 @@ INSERT INTO mart.t SELECT cid, name FROM c JOIN raw.b ON raw.b.id = c.cid;
 CREATE TABLE mart.calc AS SELECT amount * 2 AS doubled, doubled + fee AS total FROM raw.payments;
 # reads: raw.payments
 # writes: mart.calc
+# flows: raw.payments -> mart.calc
 # columns: mart.calc.doubled <- raw.payments.amount [expression]
 # columns: mart.calc.total <- raw.payments.amount, raw.payments.fee [expression]
 
@@ -137,6 +152,7 @@ UPDATE users u JOIN profiles p ON p.user_id = u.id
 SET u.display = CONCAT(p.first, ' ', p.last), u.age = p.age, u.updated = NOW();
 # reads: profiles
 # writes: users
+# flows: profiles -> users
 # columns: users.display <- profiles.first, profiles.last [expression]
 # columns: users.age <- profiles.age
 
@@ -145,6 +161,7 @@ SET u.display = CONCAT(p.first, ' ', p.last), u.age = p.age, u.updated = NOW();
 INSERT INTO TABLE db.clean SELECT CAST(TRIM(raw_id) AS INT) AS id, amount FROM db.raw;
 # reads: db.raw
 # writes: db.clean
+# flows: db.raw -> db.clean
 # columns: db.clean.id <- db.raw.raw_id [expression]
 # columns: db.clean.amount <- db.raw.amount
 
@@ -153,6 +170,7 @@ INSERT INTO TABLE db.clean SELECT CAST(TRIM(raw_id) AS INT) AS id, amount FROM d
 INSERT INTO t (id) SELECT CAST(id_text AS bigint) FROM s;
 # reads: s
 # writes: t
+# flows: s -> t
 # columns: t.id <- s.id_text [cast]
 
 # case: literals_are_not_mapped_duckdb
@@ -160,6 +178,7 @@ INSERT INTO t (id) SELECT CAST(id_text AS bigint) FROM s;
 INSERT INTO audit (id, source, loaded_at) SELECT id, 'crm', now() FROM crm_users;
 # reads: crm_users
 # writes: audit
+# flows: crm_users -> audit
 # columns: audit.id <- crm_users.id
 
 # case: star_except_bigquery
@@ -168,6 +187,7 @@ INSERT INTO audit (id, source, loaded_at) SELECT id, 'crm', now() FROM crm_users
 CREATE TABLE ds.safe_users AS SELECT * EXCEPT (password_hash) FROM ds.users;
 # reads: ds.users
 # writes: ds.safe_users
+# flows: ds.users -> ds.safe_users
 # columns: ds.safe_users.id <- ds.users.id
 # columns: ds.safe_users.email <- ds.users.email
 
@@ -177,6 +197,7 @@ CREATE TABLE ds.safe_users AS SELECT * EXCEPT (password_hash) FROM ds.users;
 INSERT INTO target_t BY NAME SELECT y AS b, x AS a FROM source_t;
 # reads: source_t
 # writes: target_t
+# flows: source_t -> target_t
 # columns: target_t.b <- source_t.y
 # columns: target_t.a <- source_t.x
 
@@ -186,6 +207,7 @@ INSERT INTO target_t BY NAME SELECT y AS b, x AS a FROM source_t;
 INSERT INTO t SELECT a, b FROM s;
 # reads: s
 # writes: t
+# flows: s -> t
 # columns: t.c1 <- s.a
 # columns: t.c2 <- s.b
 
@@ -195,6 +217,7 @@ CREATE TABLE dbo.t (c1 INT, c2 INT);
 INSERT INTO dbo.t SELECT a, b FROM dbo.s;
 # reads: dbo.s
 # writes: dbo.t
+# flows: dbo.s -> dbo.t
 # columns: dbo.t.c1 <- dbo.s.a
 # columns: dbo.t.c2 <- dbo.s.b
 
@@ -202,6 +225,7 @@ INSERT INTO dbo.t SELECT a, b FROM dbo.s;
 INSERT INTO tag_lists (post_id, tags) SELECT post_id, string_agg(tag, ',' ORDER BY tag) FROM post_tags GROUP BY post_id;
 # reads: post_tags
 # writes: tag_lists
+# flows: post_tags -> tag_lists
 # columns: tag_lists.post_id <- post_tags.post_id
 # columns: tag_lists.tags <- post_tags.tag [aggregate]
 
@@ -211,6 +235,7 @@ INSERT INTO db.shares
 SELECT region, SUM(amount) / SUM(SUM(amount)) OVER () AS share FROM db.sales GROUP BY region;
 # reads: db.sales
 # writes: db.shares
+# flows: db.sales -> db.shares
 # columns: db.shares.region <- db.sales.region
 # columns: db.shares.share <- db.sales.amount [window]
 
@@ -219,6 +244,7 @@ SELECT region, SUM(amount) / SUM(SUM(amount)) OVER () AS share FROM db.sales GRO
 CREATE TABLE ds.flags AS SELECT id, IF(score > 50, 'pass', 'fail') AS result FROM ds.exams;
 # reads: ds.exams
 # writes: ds.flags
+# flows: ds.exams -> ds.flags
 # columns: ds.flags.id <- ds.exams.id
 # columns: ds.flags.result <- ds.exams.score [case]
 
@@ -227,6 +253,7 @@ CREATE TABLE ds.flags AS SELECT id, IF(score > 50, 'pass', 'fail') AS result FRO
 SELECT id, IIF(qty > 0, price * qty, 0) AS value INTO dbo.values_out FROM dbo.lines;
 # reads: dbo.lines
 # writes: dbo.values_out
+# flows: dbo.lines -> dbo.values_out
 # columns: dbo.values_out.id <- dbo.lines.id
 # columns: dbo.values_out.value <- dbo.lines.price, dbo.lines.qty [case]
 
@@ -234,6 +261,7 @@ SELECT id, IIF(qty > 0, price * qty, 0) AS value INTO dbo.values_out FROM dbo.li
 INSERT INTO events_flat (id, kind) SELECT id, payload->>'kind' FROM events_raw;
 # reads: events_raw
 # writes: events_flat
+# flows: events_raw -> events_flat
 # columns: events_flat.id <- events_raw.id
 # columns: events_flat.kind <- events_raw.payload [expression]
 
@@ -242,6 +270,7 @@ INSERT INTO events_flat (id, kind) SELECT id, payload->>'kind' FROM events_raw;
 INSERT INTO margins SELECT o.id, o.price - c.cost AS margin FROM orders o JOIN costs c ON c.sku = o.sku;
 # reads: costs, orders
 # writes: margins
+# flows: costs -> margins, orders -> margins
 # columns: margins.id <- orders.id
 # columns: margins.margin <- costs.cost, orders.price [expression]
 
@@ -251,6 +280,7 @@ CREATE TABLE gold.rollup AS
 SELECT region, country, SUM(amount) AS amount FROM silver.sales GROUP BY ROLLUP (region, country);
 # reads: silver.sales
 # writes: gold.rollup
+# flows: silver.sales -> gold.rollup
 # columns: gold.rollup.region <- silver.sales.region
 # columns: gold.rollup.country <- silver.sales.country
 # columns: gold.rollup.amount <- silver.sales.amount [aggregate]
@@ -260,6 +290,7 @@ SELECT region, country, SUM(amount) AS amount FROM silver.sales GROUP BY ROLLUP 
 CREATE VIEW v_orders (order_id, total_cents) AS SELECT id, ROUND(total * 100) FROM orders;
 # reads: orders
 # writes: v_orders
+# flows: orders -> v_orders
 # columns: v_orders.order_id <- orders.id
 # columns: v_orders.total_cents <- orders.total [expression]
 
@@ -267,6 +298,7 @@ CREATE VIEW v_orders (order_id, total_cents) AS SELECT id, ROUND(total * 100) FR
 INSERT INTO t SELECT a + b FROM s;
 # reads: s
 # writes: t
+# flows: s -> t
 # columns: none
 # warnings: yes
 
@@ -276,10 +308,12 @@ INSERT INTO out_t
 SELECT total AS grand_total FROM (SELECT SUM(x) AS total FROM (SELECT amount AS x FROM pay) p1) p2;
 # reads: pay
 # writes: out_t
+# flows: pay -> out_t
 # columns: out_t.grand_total <- pay.amount [aggregate]
 
 # case: quoted_column_keeps_case_postgres
 INSERT INTO "Report" ("Total") SELECT SUM("Amount") FROM "Orders";
 # reads: "Orders"
 # writes: "Report"
+# flows: "Orders" -> "Report"
 # columns: "Report"."Total" <- "Orders"."Amount" [aggregate]

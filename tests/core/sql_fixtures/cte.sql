@@ -6,6 +6,7 @@ WITH recent AS (SELECT id, amount FROM orders WHERE created_at > now() - interva
 INSERT INTO recent_orders SELECT id, amount FROM recent;
 # reads: orders
 # writes: recent_orders
+# flows: orders -> recent_orders
 # columns: recent_orders.id <- orders.id
 # columns: recent_orders.amount <- orders.amount
 
@@ -15,6 +16,7 @@ WITH c AS (SELECT customer_id, amount FROM payments)
 SELECT customer_id, SUM(amount) AS total FROM c GROUP BY customer_id;
 # reads: payments
 # writes: totals
+# flows: payments -> totals
 # columns: totals.customer_id <- payments.customer_id
 # columns: totals.total <- payments.amount [aggregate]
 
@@ -27,6 +29,7 @@ WITH o AS (SELECT customer_id, order_date FROM raw.orders),
 SELECT c.id, c.name, l.last_date FROM c JOIN last_order l ON l.customer_id = c.id;
 # reads: raw.customers, raw.orders
 # writes: mart.active_customers
+# flows: raw.customers -> mart.active_customers, raw.orders -> mart.active_customers
 # columns: mart.active_customers.id <- raw.customers.id
 # columns: mart.active_customers.name <- raw.customers.name
 # columns: mart.active_customers.last_date <- raw.orders.order_date [aggregate]
@@ -36,6 +39,7 @@ WITH orders AS (SELECT id, amount FROM orders WHERE amount > 100)
 INSERT INTO big_orders SELECT id, amount FROM orders;
 # reads: orders
 # writes: big_orders
+# flows: orders -> big_orders
 # columns: big_orders.id <- orders.id
 # columns: big_orders.amount <- orders.amount
 
@@ -45,6 +49,7 @@ WITH customers AS (SELECT id FROM crm.accounts)
 SELECT customers.id FROM customers JOIN sales.customers sc ON sc.id = customers.id;
 # reads: crm.accounts, sales.customers
 # writes:
+# flows: none
 # columns: none
 # warnings: no
 
@@ -53,6 +58,7 @@ INSERT INTO out_t
 SELECT x.id FROM (WITH inner_c AS (SELECT id FROM src_a) SELECT id FROM inner_c) x;
 # reads: src_a
 # writes: out_t
+# flows: src_a -> out_t
 # columns: out_t.id <- src_a.id
 
 # case: with_nested_in_cte_duckdb
@@ -65,6 +71,7 @@ WITH outer_c AS (
 SELECT k, v2 FROM outer_c;
 # reads: kv
 # writes: res
+# flows: kv -> res
 # columns: res.k <- kv.k
 # columns: res.v2 <- kv.v [expression]
 
@@ -77,6 +84,7 @@ WITH RECURSIVE tree AS (
 INSERT INTO category_tree SELECT id, parent_id, name FROM tree;
 # reads: categories
 # writes: category_tree
+# flows: categories -> category_tree
 # columns: category_tree.id <- categories.id
 # columns: category_tree.parent_id <- categories.parent_id
 # columns: category_tree.name <- categories.name
@@ -89,6 +97,7 @@ SELECT a.region, SUM(a.amount), (SELECT MAX(b.amount) FROM s b WHERE b.region = 
 FROM s a GROUP BY a.region;
 # reads: dbo.sales
 # writes: dbo.region_stats
+# flows: dbo.sales -> dbo.region_stats
 # columns: dbo.region_stats.region <- dbo.sales.region
 # columns: dbo.region_stats.total <- dbo.sales.amount [aggregate]
 # columns: dbo.region_stats.biggest <- dbo.sales.amount [aggregate]
@@ -98,6 +107,7 @@ WITH c (cust, total) AS (SELECT customer_id, SUM(amount) FROM orders GROUP BY cu
 INSERT INTO customer_totals SELECT cust, total FROM c;
 # reads: orders
 # writes: customer_totals
+# flows: orders -> customer_totals
 # columns: customer_totals.cust <- orders.customer_id
 # columns: customer_totals.total <- orders.amount [aggregate]
 
@@ -108,6 +118,7 @@ INSERT OVERWRITE TABLE logs.daily_users
 SELECT user_id, to_date(event_time) AS day FROM base;
 # reads: logs.events
 # writes: logs.daily_users
+# flows: logs.events -> logs.daily_users
 # columns: logs.daily_users.user_id <- logs.events.user_id
 # columns: logs.daily_users.day <- logs.events.event_time [expression]
 
@@ -117,6 +128,7 @@ WITH Recent AS (SELECT id FROM raw.events)
 INSERT INTO mart.ids SELECT id FROM RECENT;
 # reads: raw.events
 # writes: mart.ids
+# flows: raw.events -> mart.ids
 # columns: mart.ids.id <- raw.events.id
 
 # case: cte_hive
@@ -124,6 +136,7 @@ INSERT INTO mart.ids SELECT id FROM RECENT;
 WITH t AS (SELECT a FROM db.src) INSERT INTO TABLE db.dst SELECT a FROM t;
 # reads: db.src
 # writes: db.dst
+# flows: db.src -> db.dst
 # columns: db.dst.a <- db.src.a
 
 # case: cte_after_insert_mysql
@@ -133,6 +146,7 @@ WITH d AS (SELECT DATE(created) AS day FROM visits)
 SELECT day, COUNT(*) FROM d GROUP BY day;
 # reads: visits
 # writes: report
+# flows: visits -> report
 # columns: report.day <- visits.created [expression]
 
 # case: unused_cte_still_read_redshift
@@ -141,6 +155,7 @@ WITH unused AS (SELECT * FROM stage.a), used AS (SELECT id FROM stage.b)
 INSERT INTO prod.c SELECT id FROM used;
 # reads: stage.a, stage.b
 # writes: prod.c
+# flows: stage.a -> prod.c, stage.b -> prod.c
 # columns: prod.c.id <- stage.b.id
 
 # case: cte_with_window_trino
@@ -153,6 +168,7 @@ WITH ranked AS (
 SELECT product_id, revenue, rnk FROM ranked WHERE rnk <= 10;
 # reads: iceberg.mart.product_revenue
 # writes: iceberg.mart.top_products
+# flows: iceberg.mart.product_revenue -> iceberg.mart.top_products
 # columns: iceberg.mart.top_products.product_id <- iceberg.mart.product_revenue.product_id
 # columns: iceberg.mart.top_products.revenue <- iceberg.mart.product_revenue.revenue
 # columns: iceberg.mart.top_products.rnk <- iceberg.mart.product_revenue.revenue [window]
@@ -163,6 +179,7 @@ WITH a AS (SELECT id FROM b), b AS (SELECT id FROM raw.b_source)
 INSERT INTO gold.out SELECT a.id FROM a JOIN b ON a.id = b.id;
 # reads: b, raw.b_source
 # writes: gold.out
+# flows: b -> gold.out, raw.b_source -> gold.out
 # columns: gold.out.id <- b.id
 
 # case: cte_star_passthrough_duckdb
@@ -171,6 +188,7 @@ WITH everything AS (SELECT * FROM events)
 INSERT INTO event_ids SELECT id, kind FROM everything;
 # reads: events
 # writes: event_ids
+# flows: events -> event_ids
 # columns: event_ids.id <- events.id
 # columns: event_ids.kind <- events.kind
 
@@ -179,4 +197,5 @@ WITH latest AS (SELECT account_id, MAX(balance) AS balance FROM snapshots GROUP 
 UPDATE accounts SET balance = latest.balance FROM latest WHERE latest.account_id = accounts.id;
 # reads: snapshots
 # writes: accounts
+# flows: snapshots -> accounts
 # columns: accounts.balance <- snapshots.balance [aggregate]

@@ -7,12 +7,14 @@ DELETE FROM dbo.Queue OUTPUT deleted.id, deleted.payload INTO dbo.QueueArchive (
 WHERE processed = 1;
 # reads:
 # writes: dbo.queue, dbo.queuearchive
+# flows: none
 # warnings: yes
 
 # case: update_output_into
 UPDATE dbo.Jobs SET state = 'done' OUTPUT inserted.id INTO dbo.JobLog (id) WHERE state = 'running';
 # reads:
 # writes: dbo.jobs, dbo.joblog
+# flows: none
 # columns: none
 # warnings: yes
 
@@ -22,6 +24,7 @@ CREATE TEMP TABLE scratch ON COMMIT DROP AS SELECT id FROM jobs;
 INSERT INTO job_ids SELECT id FROM scratch;
 # reads: jobs
 # writes: job_ids
+# flows: jobs -> job_ids
 # warnings: yes
 
 # case: rename_table_mysql
@@ -29,6 +32,7 @@ INSERT INTO job_ids SELECT id FROM scratch;
 RENAME TABLE shop.orders_new TO shop.orders;
 # reads: shop.orders_new
 # writes: shop.orders
+# flows: shop.orders_new -> shop.orders
 # warnings: yes
 
 # case: alter_rename_snowflake
@@ -36,6 +40,7 @@ RENAME TABLE shop.orders_new TO shop.orders;
 ALTER TABLE mart.orders_v2 RENAME TO mart.orders;
 # reads: mart.orders_v2
 # writes: mart.orders
+# flows: mart.orders_v2 -> mart.orders
 # columns: none
 # warnings: no
 
@@ -46,6 +51,7 @@ INSERT INTO c SELEC x FROM d;
 INSERT INTO e SELECT x FROM f;
 # reads: b, d, f
 # writes: a, c, e
+# flows: b -> a, d -> c, f -> e
 # columns: a.x <- b.x
 # columns: e.x <- f.x
 # warnings: yes
@@ -55,6 +61,7 @@ INSERT INTO e SELECT x FROM f;
 INSERT INTO mart.x SELECT a, b FROM raw.y WHERE
 # reads: raw.y
 # writes: mart.x
+# flows: raw.y -> mart.x
 # warnings: yes
 
 # case: unterminated_string_bigquery
@@ -62,6 +69,7 @@ INSERT INTO mart.x SELECT a, b FROM raw.y WHERE
 INSERT INTO ds.t SELECT 'abc FROM ds.s
 # reads:
 # writes: ds.t
+# flows: none
 # warnings: yes
 
 # case: unterminated_string_later_statement_mysql
@@ -70,6 +78,7 @@ INSERT INTO good_t SELECT id FROM good_s;
 INSERT INTO bad_t SELECT "oops FROM bad_s
 # reads: good_s
 # writes: bad_t, good_t
+# flows: good_s -> good_t
 # warnings: yes
 
 # case: garbage_text_hive
@@ -77,6 +86,7 @@ INSERT INTO bad_t SELECT "oops FROM bad_s
 this is not sql at all, is it?
 # reads:
 # writes:
+# flows: none
 # warnings: yes
 
 # case: half_a_merge_databricks
@@ -84,6 +94,7 @@ this is not sql at all, is it?
 MERGE INTO gold.t USING silver.s ON
 # reads: silver.s
 # writes: gold.t
+# flows: silver.s -> gold.t
 # warnings: yes
 
 # case: extract_from_is_not_a_table_redshift
@@ -91,6 +102,7 @@ MERGE INTO gold.t USING silver.s ON
 INSERT INTO stats SELECT EXTRACT(year FROM created_at) AS y FROM events WHERE ;
 # reads: events
 # writes: stats
+# flows: events -> stats
 # warnings: yes
 
 # case: procedure_body_tsql
@@ -101,6 +113,7 @@ BEGIN
 END;
 # reads: dbo.staging
 # writes: dbo.facts, dbo.staging
+# flows: dbo.staging -> dbo.facts
 # columns: dbo.facts.id <- dbo.staging.id
 # warnings: no
 
@@ -115,6 +128,7 @@ END;
 $$;
 # reads: raw.orders
 # writes: mart.orders
+# flows: raw.orders -> mart.orders
 # columns: mart.orders.amount <- raw.orders.amount
 # columns: mart.orders.id <- raw.orders.id
 # warnings: no
@@ -124,6 +138,7 @@ $$;
 EXPLAIN SELECT * FROM big_table;
 # reads:
 # writes:
+# flows: none
 # columns: none
 # warnings: no
 
@@ -133,4 +148,59 @@ SHOW TABLES FROM hive.sales;
 DESCRIBE hive.sales.orders;
 # reads:
 # writes:
+# flows: none
 # warnings: no
+
+# An UPDATE or DELETE target written as an alias is the table behind the alias.
+# case: update_alias_with_compound_assignment
+UPDATE sr SET sr.qty += m.qty
+FROM dbo.stock AS sr JOIN dbo.moves AS m ON m.sku = sr.sku;
+# reads: dbo.moves
+# writes: dbo.stock
+# flows: dbo.moves -> dbo.stock
+# warnings: yes
+
+# case: delete_alias_with_query_hint
+DELETE TOP (100) d FROM dbo.stock AS d JOIN dbo.expired AS e ON e.sku = d.sku OPTION (MAXDOP 1);
+# reads: dbo.expired
+# writes: dbo.stock
+# flows: dbo.expired -> dbo.stock
+# warnings: yes
+
+# case: update_alias_reading_its_table_again
+UPDATE s SET s.qty -= 1 FROM dbo.stock s
+WHERE s.sku IN (SELECT sku FROM dbo.stock WHERE qty > 0);
+# reads: dbo.stock
+# writes: dbo.stock
+# flows: none
+# warnings: yes
+
+# BigQuery project names hold hyphens: one three-part name, as sqlglot reads it.
+# case: hyphenated_project_names_bigquery
+# dialect: bigquery
+INSERT INTO my-project.dataset.table
+SELECT * FROM my-project-2.raw.events
+MATCH_RECOGNIZE (PARTITION BY id ORDER BY ts MEASURES FIRST(a.ts) AS start_ts PATTERN (a b+) DEFINE b AS b.x > a.x);
+# reads: "my-project-2".raw.events
+# writes: "my-project".dataset.table
+# flows: "my-project-2".raw.events -> "my-project".dataset.table
+# warnings: yes
+
+# case: identifier_literal_in_keyword_scan_snowflake
+# dialect: snowflake
+UPDATE IDENTIFIER('mart.stock') AS s SET s.qty += 1 FROM IDENTIFIER('raw.moves') m WHERE m.sku = s.sku;
+# reads: raw.moves
+# writes: mart.stock
+# flows: raw.moves -> mart.stock
+# warnings: yes
+
+# case: scanned_statement_reads_through_a_temp_postgres
+# dialect: postgres
+# The keyword scan finds staged, a temporary table: the flow joins its ends.
+CREATE TEMP TABLE staged AS SELECT id, amount FROM raw.payments;
+INSERT INTO mart.payments SELEC id, amount FROM staged;
+# reads: raw.payments
+# writes: mart.payments
+# flows: raw.payments -> mart.payments
+# columns: none
+# warnings: yes

@@ -5,6 +5,7 @@
 COPY staging.orders FROM '/data/orders.csv' WITH (FORMAT csv, HEADER true);
 # reads:
 # writes: staging.orders
+# flows: none
 # columns: none
 # warnings: no
 
@@ -12,6 +13,7 @@ COPY staging.orders FROM '/data/orders.csv' WITH (FORMAT csv, HEADER true);
 COPY orders TO '/tmp/orders.csv' WITH (FORMAT csv);
 # reads: orders
 # writes:
+# flows: none
 # columns: none
 # warnings: no
 
@@ -19,6 +21,7 @@ COPY orders TO '/tmp/orders.csv' WITH (FORMAT csv);
 COPY (SELECT id FROM users WHERE active) TO STDOUT;
 # reads: users
 # writes:
+# flows: none
 # columns: none
 # warnings: no
 
@@ -26,6 +29,7 @@ COPY (SELECT id FROM users WHERE active) TO STDOUT;
 COPY events (id, payload) FROM STDIN;
 # reads:
 # writes: events
+# flows: none
 # columns: none
 # warnings: no
 
@@ -34,6 +38,7 @@ COPY events (id, payload) FROM STDIN;
 COPY analytics.events FROM 's3://bucket/events/' IAM_ROLE 'arn:aws:iam::1:role/x' FORMAT AS PARQUET;
 # reads:
 # writes: analytics.events
+# flows: none
 # columns: none
 # warnings: no
 
@@ -43,6 +48,7 @@ UNLOAD ('SELECT * FROM sales.orders WHERE region = ''EU''')
 TO 's3://exports/orders_' IAM_ROLE 'arn:aws:iam::1:role/u';
 # reads: sales.orders
 # writes:
+# flows: none
 # warnings: yes
 
 # case: copy_into_from_stage_snowflake
@@ -50,6 +56,7 @@ TO 's3://exports/orders_' IAM_ROLE 'arn:aws:iam::1:role/u';
 COPY INTO raw.orders FROM @my_stage/orders/ FILE_FORMAT = (TYPE = 'CSV');
 # reads:
 # writes: raw.orders
+# flows: none
 # columns: none
 # warnings: no
 
@@ -58,6 +65,7 @@ COPY INTO raw.orders FROM @my_stage/orders/ FILE_FORMAT = (TYPE = 'CSV');
 COPY INTO raw.orders (id, amount) FROM (SELECT $1, $2 FROM @my_stage/orders/);
 # reads:
 # writes: raw.orders
+# flows: none
 # columns: none
 # warnings: no
 
@@ -66,6 +74,7 @@ COPY INTO raw.orders (id, amount) FROM (SELECT $1, $2 FROM @my_stage/orders/);
 COPY INTO @exports/orders/ FROM (SELECT id, amount FROM mart.orders);
 # reads: mart.orders
 # writes:
+# flows: none
 # columns: none
 # warnings: no
 
@@ -74,6 +83,7 @@ COPY INTO @exports/orders/ FROM (SELECT id, amount FROM mart.orders);
 COPY INTO @exports/customers/ FROM mart.customers;
 # reads: mart.customers
 # writes:
+# flows: none
 # columns: none
 # warnings: no
 
@@ -82,6 +92,7 @@ COPY INTO @exports/customers/ FROM mart.customers;
 COPY INTO bronze.raw_orders FROM 's3://landing/orders' FILEFORMAT = JSON;
 # reads:
 # writes: bronze.raw_orders
+# flows: none
 # columns: none
 # warnings: no
 
@@ -90,6 +101,7 @@ COPY INTO bronze.raw_orders FROM 's3://landing/orders' FILEFORMAT = JSON;
 COPY trips FROM 'trips.csv' (HEADER);
 # reads:
 # writes: trips
+# flows: none
 # columns: none
 # warnings: no
 
@@ -98,6 +110,7 @@ COPY trips FROM 'trips.csv' (HEADER);
 COPY (SELECT * FROM sales WHERE year = 2024) TO 'sales_2024.parquet' (FORMAT PARQUET);
 # reads: sales
 # writes:
+# flows: none
 # columns: none
 # warnings: no
 
@@ -106,6 +119,7 @@ COPY (SELECT * FROM sales WHERE year = 2024) TO 'sales_2024.parquet' (FORMAT PAR
 COPY customers TO 'customers.csv';
 # reads: customers
 # writes:
+# flows: none
 # columns: none
 # warnings: no
 
@@ -114,6 +128,7 @@ COPY customers TO 'customers.csv';
 LOAD DATA INPATH '/data/events' OVERWRITE INTO TABLE db.events;
 # reads:
 # writes: db.events
+# flows: none
 # columns: none
 # warnings: no
 
@@ -122,6 +137,7 @@ LOAD DATA INPATH '/data/events' OVERWRITE INTO TABLE db.events;
 LOAD DATA LOCAL INPATH '/tmp/people.txt' INTO TABLE db.people;
 # reads:
 # writes: db.people
+# flows: none
 # columns: none
 # warnings: no
 
@@ -130,6 +146,7 @@ LOAD DATA LOCAL INPATH '/tmp/people.txt' INTO TABLE db.people;
 LOAD DATA INFILE '/var/lib/mysql-files/items.csv' INTO TABLE shop.items FIELDS TERMINATED BY ',';
 # reads:
 # writes: shop.items
+# flows: none
 # columns: none
 # warnings: yes
 
@@ -138,6 +155,7 @@ LOAD DATA INFILE '/var/lib/mysql-files/items.csv' INTO TABLE shop.items FIELDS T
 BULK INSERT dbo.Imports FROM 'C:\data\imports.csv' WITH (FIELDTERMINATOR = ',');
 # reads:
 # writes: dbo.imports
+# flows: none
 # warnings: yes
 
 # case: export_data_bigquery
@@ -146,6 +164,7 @@ EXPORT DATA OPTIONS (uri = 'gs://bucket/orders-*.csv', format = 'CSV') AS
 SELECT id, total FROM ds.orders;
 # reads: ds.orders
 # writes:
+# flows: none
 # columns: none
 # warnings: no
 
@@ -154,6 +173,7 @@ SELECT id, total FROM ds.orders;
 LOAD DATA INTO ds.events FROM FILES (format = 'PARQUET', uris = ['gs://bucket/events/*.parquet']);
 # reads:
 # writes: ds.events
+# flows: none
 # columns: none
 # warnings: no
 
@@ -162,5 +182,17 @@ LOAD DATA INTO ds.events FROM FILES (format = 'PARQUET', uris = ['gs://bucket/ev
 INSERT INTO hive.raw.events SELECT * FROM TABLE(system.query(query => 'select 1'));
 # reads:
 # writes: hive.raw.events
+# flows: none
+# columns: none
+# warnings: no
+
+# The stage path of a statement after the first is read from that statement's own text.
+# case: stage_path_in_a_later_statement_snowflake
+# dialect: snowflake
+DELETE FROM raw.events WHERE loaded_at < DATEADD(day, -7, CURRENT_DATE()) AND source = 'web';
+COPY INTO raw.events FROM @landing/events FILE_FORMAT = (TYPE = JSON);
+# reads:
+# writes: raw.events
+# flows: none
 # columns: none
 # warnings: no

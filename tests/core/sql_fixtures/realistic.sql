@@ -15,6 +15,7 @@ SELECT o.order_id, o.customer_id, o.amount, COALESCE(p.paid, 0) AS paid, o.creat
 FROM orders o LEFT JOIN payments p USING (order_id);
 # reads: raw.shop.orders, raw.stripe.payments
 # writes: analytics.fct_orders
+# flows: raw.shop.orders -> analytics.fct_orders, raw.stripe.payments -> analytics.fct_orders
 # columns: analytics.fct_orders.order_id <- raw.shop.orders.id
 # columns: analytics.fct_orders.customer_id <- raw.shop.orders.customer_id
 # columns: analytics.fct_orders.amount <- raw.shop.orders.amount_cents [expression]
@@ -31,6 +32,7 @@ USING (
 WHEN MATCHED THEN UPDATE SET d.is_current = FALSE, d.valid_to = u.loaded_at;
 # reads: dim.customer, staging.customer
 # writes: dim.customer
+# flows: staging.customer -> dim.customer
 # columns: none
 
 # case: sessionization_bigquery
@@ -48,6 +50,7 @@ FROM (
 GROUP BY user_id, session_id;
 # reads: proj.web.hits
 # writes: proj.web.sessions
+# flows: proj.web.hits -> proj.web.sessions
 # columns: proj.web.sessions.user_id <- proj.web.hits.user_id
 # columns: proj.web.sessions.session_id <- proj.web.hits.ts, proj.web.hits.user_id [window]
 # columns: proj.web.sessions.started_at <- proj.web.hits.ts [aggregate]
@@ -63,6 +66,7 @@ UPDATE d SET d.Email = c.Email, d.UpdatedAt = GETDATE()
 FROM dw.DimCustomer d JOIN #changed c ON c.CustomerKey = d.CustomerKey;
 # reads: dw.dimcustomer, stg.customer
 # writes: dw.dimcustomer
+# flows: stg.customer -> dw.dimcustomer
 # columns: dw.dimcustomer.email <- stg.customer.email
 
 # case: spark_dedup_insert_overwrite
@@ -76,6 +80,7 @@ FROM (
 WHERE rn = 1;
 # reads: bronze.events
 # writes: silver.events
+# flows: bronze.events -> silver.events
 # columns: silver.events.event_id <- bronze.events.event_id
 # columns: silver.events.user_id <- bronze.events.user_id
 # columns: silver.events.event_type <- bronze.events.event_type
@@ -94,6 +99,7 @@ WHEN MATCHED THEN UPDATE SET t.balance = s.balance
 WHEN NOT MATCHED AND s.op <> 'D' THEN INSERT (id, balance) VALUES (s.id, s.balance);
 # reads: silver.account_changes
 # writes: gold.accounts
+# flows: silver.account_changes -> gold.accounts
 # columns: gold.accounts.balance <- silver.account_changes.balance
 # columns: gold.accounts.id <- silver.account_changes.id
 
@@ -107,6 +113,7 @@ INSERT INTO prod.users SELECT * FROM stage_users;
 END TRANSACTION;
 # reads: landing.users
 # writes: prod.users
+# flows: landing.users -> prod.users
 # columns: prod.users.* <- landing.users.*
 
 # case: postgres_report_with_filters
@@ -121,6 +128,7 @@ GROUP BY 1, 2
 HAVING SUM(oi.quantity * oi.unit_price) > 0;
 # reads: geo.regions, sales.excluded_statuses, sales.order_items, sales.orders
 # writes: reporting.monthly_revenue
+# flows: geo.regions -> reporting.monthly_revenue, sales.excluded_statuses -> reporting.monthly_revenue, sales.order_items -> reporting.monthly_revenue, sales.orders -> reporting.monthly_revenue
 # columns: reporting.monthly_revenue.month <- sales.orders.created_at [expression]
 # columns: reporting.monthly_revenue.region <- geo.regions.name
 # columns: reporting.monthly_revenue.revenue <- sales.order_items.quantity, sales.order_items.unit_price [aggregate]
@@ -135,6 +143,7 @@ LEFT JOIN (SELECT customer_id, COUNT(*) AS cnt, MAX(created_at) AS last_at FROM 
   ON x.customer_id = c.id;
 # reads: crm.customers, shop.orders
 # writes: crm.customer_summary
+# flows: crm.customers -> crm.customer_summary, shop.orders -> crm.customer_summary
 # columns: crm.customer_summary.customer_id <- crm.customers.id
 # columns: crm.customer_summary.last_order <- shop.orders.created_at [aggregate]
 
@@ -146,6 +155,7 @@ FROM kafka.default.events e
 JOIN postgresql.public.users u ON u.id = e.user_id;
 # reads: kafka.default.events, postgresql.public.users
 # writes: iceberg.analytics.enriched_events
+# flows: kafka.default.events -> iceberg.analytics.enriched_events, postgresql.public.users -> iceberg.analytics.enriched_events
 # columns: iceberg.analytics.enriched_events.event_id <- kafka.default.events.event_id
 # columns: iceberg.analytics.enriched_events.user_id <- kafka.default.events.user_id
 # columns: iceberg.analytics.enriched_events.country <- postgresql.public.users.country
@@ -159,6 +169,7 @@ SELECT vendor_id, AVG(fare) AS avg_fare, COUNT(*) AS trips FROM raw_trips GROUP 
 COPY trip_stats TO 'out/trip_stats.parquet' (FORMAT PARQUET);
 # reads: raw_trips, trip_stats
 # writes: raw_trips, trip_stats
+# flows: raw_trips -> trip_stats
 # columns: trip_stats.vendor_id <- raw_trips.vendor_id
 # columns: trip_stats.avg_fare <- raw_trips.fare [aggregate]
 
@@ -171,6 +182,7 @@ FROM ods.views v LEFT OUTER JOIN dim.pages p ON p.url = v.url
 WHERE v.dt >= '2024-01-01';
 # reads: dim.pages, ods.views
 # writes: dw.page_views
+# flows: dim.pages -> dw.page_views, ods.views -> dw.page_views
 # columns: dw.page_views.user_id <- ods.views.user_id
 # columns: dw.page_views.url <- ods.views.url
 # columns: dw.page_views.category <- dim.pages.category
@@ -182,6 +194,7 @@ SELECT raw:device_id::string AS device_id, raw:os.name::string AS os_name, inges
 FROM landing.device_events;
 # reads: landing.device_events
 # writes: curated.devices
+# flows: landing.device_events -> curated.devices
 # columns: curated.devices.device_id <- landing.device_events.raw [expression]
 # columns: curated.devices.os_name <- landing.device_events.raw [expression]
 # columns: curated.devices.ingested_at <- landing.device_events.ingested_at
@@ -197,6 +210,7 @@ WHEN MATCHED THEN UPDATE SET name = S.name, price = S.price
 WHEN NOT MATCHED THEN INSERT (id, name, price) VALUES (S.id, S.name, S.price);
 # reads: p.stage.items
 # writes: p.core.items
+# flows: p.stage.items -> p.core.items
 # columns: p.core.items.id <- p.stage.items.id
 # columns: p.core.items.name <- p.stage.items.name
 # columns: p.core.items.price <- p.stage.items.price
@@ -214,6 +228,7 @@ JOIN dbo.Customers c ON c.CustomerID = o.CustomerID
 JOIN last_status ls ON ls.OrderID = o.OrderID AND ls.rn = 1;
 # reads: dbo.customers, dbo.orders, dbo.orderstatushistory
 # writes: rpt.orderstatus
+# flows: dbo.customers -> rpt.orderstatus, dbo.orders -> rpt.orderstatus, dbo.orderstatushistory -> rpt.orderstatus
 # columns: rpt.orderstatus.orderid <- dbo.orders.orderid
 # columns: rpt.orderstatus.customername <- dbo.customers.name
 # columns: rpt.orderstatus.status <- dbo.orderstatushistory.status
