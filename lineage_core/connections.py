@@ -12,6 +12,9 @@ A connection is a URL or a file location:
   search path); its database part is ignored, the URL already chose the database.
 * ``sqlite:///relative.db``, ``sqlite:////absolute.db``, or a path ending in ``.db``,
   ``.sqlite``, ``.sqlite3`` — only the name's table part is used.
+* ``duckdb:///relative.duckdb``, ``duckdb:////absolute.duckdb``, or a path ending in
+  ``.duckdb`` — the name's schema part picks the schema (default: ``main``); its database
+  part is ignored, the file is the database.
 * files, as ``file:///...`` or a plain path, mapping the table ``x.y.t`` to files by:
 
   - a pattern with placeholders ``{table}`` (and optionally ``{schema}``, ``{database}``):
@@ -56,6 +59,9 @@ CONNECTIONS_ENV = "LINEAGE_CONNECTIONS"
 GLOB_CHARS = frozenset("*?[]")
 PLACEHOLDERS = ("{database}", "{schema}", "{table}")
 _SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+_DUCKDB_SUFFIXES = (".duckdb",)
+# URL scheme -> (what it is called, the file suffix its examples show).
+_DATABASE_FILES = {"sqlite": ("SQLite", "db"), "duckdb": ("DuckDB", "duckdb")}
 _PASSWORD_PARAMETER = re.compile(r"((?:^|&)password=)[^&]*", re.IGNORECASE)
 
 
@@ -78,15 +84,17 @@ def named_connections(text: str | None = None) -> dict[str, str]:
 class ConnectionKind(StrEnum):
     POSTGRES = "postgresql"
     SQLITE = "sqlite"
+    DUCKDB = "duckdb"
     FILES = "files"
 
 
 @dataclass(frozen=True, slots=True)
 class Connection:
-    """Where a table lives: a PostgreSQL URL, a SQLite file, or a file location pattern.
+    """Where a table lives: a PostgreSQL URL, a SQLite or DuckDB file, or a file pattern.
 
-    ``target`` is the libpq URL, the SQLite file path, or the file pattern. ``name`` is the
-    named connection it came from, shown instead of the URL so credentials never reach a log.
+    ``target`` is the libpq URL, the SQLite or DuckDB file path, or the file pattern. ``name``
+    is the named connection it came from, shown instead of the URL so credentials never reach
+    a log.
     """
 
     kind: ConnectionKind
@@ -104,18 +112,22 @@ class Connection:
             path = str(Path(text).expanduser())
             if path.lower().endswith(_SQLITE_SUFFIXES):
                 return cls(ConnectionKind.SQLITE, path, name)
+            if path.lower().endswith(_DUCKDB_SUFFIXES):
+                return cls(ConnectionKind.DUCKDB, path, name)
             return cls(ConnectionKind.FILES, _file_pattern(path), name)
         driver = scheme.lower().split("+", 1)[0]
         if driver in ("postgresql", "postgres"):
             return cls(ConnectionKind.POSTGRES, "postgresql://" + rest, name)
-        if driver == "sqlite":
+        if driver in _DATABASE_FILES:
+            label, suffix = _DATABASE_FILES[driver]
             path = unquote(rest[1:]) if rest.startswith("/") else ""
-            if not path or path == ":memory:":
+            if not path or path.startswith(":memory:"):
+                why = "an in-memory database has no tables to profile; " if path else ""
                 raise InvalidArgument(
-                    f"Invalid SQLite URL {text!r}: use sqlite:///relative.db or "
-                    "sqlite:////absolute/path.db"
+                    f"Invalid {label} URL {text!r}: {why}use {driver}:///relative.{suffix} or "
+                    f"{driver}:////absolute/path.{suffix}"
                 )
-            return cls(ConnectionKind.SQLITE, str(Path(path).expanduser()), name)
+            return cls(ConnectionKind(driver), str(Path(path).expanduser()), name)
         if driver == "file":
             host, slash, path = rest.partition("/")
             if not slash or host not in ("", "localhost"):
@@ -123,7 +135,7 @@ class Connection:
             return cls(ConnectionKind.FILES, _file_pattern("/" + unquote(path)), name)
         raise InvalidArgument(
             f"Unsupported connection {_mask_url(text)!r}: use postgresql://..., "
-            "sqlite:///file.db, file:///dir/{table}.parquet or a path"
+            "sqlite:///file.db, duckdb:///file.duckdb, file:///dir/{table}.parquet or a path"
         )
 
     @property
@@ -133,12 +145,32 @@ class Connection:
             return self.name
         if self.kind is ConnectionKind.POSTGRES:
             return _mask_url(self.target)
-        if self.kind is ConnectionKind.SQLITE:
-            return f"sqlite:///{self.target}"
+        if self.kind in (ConnectionKind.SQLITE, ConnectionKind.DUCKDB):
+            return f"{self.kind}:///{self.target}"
         return self.target
 
     def __str__(self) -> str:
         return self.display
+
+    @property
+    def dialect(self) -> str | None:
+        """The SQL dialect of the database behind the connection (None for files)."""
+        return {
+            ConnectionKind.POSTGRES: "postgres",
+            ConnectionKind.SQLITE: "sqlite",
+            ConnectionKind.DUCKDB: "duckdb",
+        }.get(self.kind)
+
+    def name_defaults(self) -> tuple[str | None, str | None]:
+        """(database, schema) an unqualified table name means through this connection: the
+        database a PostgreSQL URL opens and ``public``; a DuckDB file's catalog (its stem, as
+        dbt-duckdb names it) and ``main``; nothing for SQLite files and file locations."""
+        if self.kind is ConnectionKind.POSTGRES:
+            database = unquote(urlsplit(self.target).path.lstrip("/")) or None
+            return database, "public"
+        if self.kind is ConnectionKind.DUCKDB:
+            return Path(self.target).stem or None, "main"
+        return None, None
 
 
 def resolve_connection(

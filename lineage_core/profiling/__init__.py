@@ -1,9 +1,9 @@
 """Table profiling: statistics computed where the data lives, never by copying the table out.
 
-A profile is one pass of aggregates over a table. In PostgreSQL and SQLite the aggregates run
-inside the database (one ``SELECT``, in a read-only transaction with a time limit), so only
-one row travels back. For Parquet and CSV files polars scans lazily with its streaming
-engine, so memory stays bounded by the batch size, not by the file.
+A profile is one pass of aggregates over a table. In PostgreSQL, SQLite and DuckDB the
+aggregates run inside the database (a ``SELECT`` per slice of columns, read-only, with a
+time limit), so only one row a slice travels back. For Parquet and CSV files polars scans
+lazily with its streaming engine, so memory stays bounded by the batch size, not by the file.
 
 Which statistics are affordable is decided before the pass from a cheap row count. Two
 statistics cost more than a scan and are bounded: distinct counts are exact up to
@@ -11,9 +11,10 @@ statistics cost more than a scan and are bounded: distinct counts are exact up t
 duplicate rows are counted up to ``duplicate_row_limit`` rows and are ``None`` above it.
 ``exact=True`` lifts both limits. How each source counts and estimates is told by its engine:
 
-* :mod:`~lineage_core.profiling.postgres`, :mod:`~lineage_core.profiling.sqlite` and
-  :mod:`~lineage_core.profiling.files` (the only module importing polars), each imported
-  only when a table is profiled through that kind of connection;
+* :mod:`~lineage_core.profiling.postgres`, :mod:`~lineage_core.profiling.sqlite`,
+  :mod:`~lineage_core.profiling.duckdb` (the only module importing duckdb, an optional
+  dependency) and :mod:`~lineage_core.profiling.files` (the only module importing polars),
+  each imported only when a table is profiled through that kind of connection;
 * :mod:`~lineage_core.profiling.plan`, what they share: limits, deadline, measurements;
 * :mod:`~lineage_core.profiling.sketches`, the HyperLogLog arithmetic of the file engine;
 * :mod:`~lineage_core.profiling.drift`, the drift between two profiles, which the store
@@ -104,6 +105,8 @@ def _engine(kind: ConnectionKind) -> ModuleType:
         from lineage_core.profiling import postgres as engine
     elif kind is ConnectionKind.SQLITE:
         from lineage_core.profiling import sqlite as engine
+    elif kind is ConnectionKind.DUCKDB:
+        from lineage_core.profiling import duckdb as engine
     else:
         from lineage_core.profiling import files as engine
     return engine

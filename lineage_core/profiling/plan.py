@@ -6,17 +6,21 @@ table its own way into a :class:`Measured` (plain numbers and values, one
 ``TableProfile`` model in one place, so percentages, JSON-safe values and truncation are the
 same whichever engine measured.
 
-One deadline bounds the whole profile, connecting included: a database engine hands
-:meth:`Plan.remaining` to the database as its time limit before each statement, the file
-engine checks ``deadline`` between batches, and both report :meth:`Plan.timeout` when the
-work is stopped there.
+One deadline bounds the whole profile, connecting included: PostgreSQL gets
+:meth:`Plan.remaining` as its time limit before each statement, SQLite's progress handler
+and a DuckDB watcher thread stop the statement running at ``deadline``, the file engine
+checks ``deadline`` between batches, and all report :meth:`Plan.timeout` when the work is
+stopped there.
+
+A database engine's aggregate pass returns one row in one layout (:func:`_read_pass`), run
+a slice of the columns at a time by :func:`measure_in_passes`.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dt_time
@@ -53,6 +57,14 @@ class Plan:
         if left <= 0:
             raise self.timeout()
         return left
+
+    def counts_distinct_exactly(self, rows: int) -> bool:
+        """Whether a table of ``rows`` rows has its distinct values counted, not estimated."""
+        return self.exact or rows <= self.distinct_exact_limit
+
+    def counts_duplicates(self, rows: int) -> bool:
+        """Whether a table of ``rows`` rows has its duplicate rows counted."""
+        return self.exact or rows <= self.duplicate_row_limit
 
     def timeout(self) -> QueryTimeout:
         return QueryTimeout(
@@ -122,6 +134,56 @@ def build_profile(
         profiled_at=profiled_at,
         profile_duration_ms=duration_ms,
     )
+
+
+def _read_pass(
+    values: Sequence[Any],
+    columns: Sequence[MeasuredColumn],
+    *,
+    unique: Collection[str] = (),
+    approximate: bool = False,
+) -> tuple[int, int | None]:
+    """Fill ``columns`` from the one row of an aggregate pass; return (rows, duplicates).
+
+    The row holds the row count, the duplicate rows (NULL when not counted), then per column
+    its non-null count, min, max, mean and distinct count (NULL when not counted). Columns in
+    ``unique`` have as many distinct values as non-null ones; ``approximate`` marks the
+    other distinct counts as estimates, never above the non-null count.
+    """
+    for index, column in enumerate(columns):
+        non_null, low, high, mean, distinct = values[2 + 5 * index : 7 + 5 * index]
+        column.non_null = int(non_null or 0)
+        column.min, column.max, column.mean = low, high, mean
+        if column.name in unique:
+            column.distinct = column.non_null
+        elif distinct is not None:
+            column.distinct = min(int(distinct), column.non_null) if approximate else int(distinct)
+            column.distinct_approximate = approximate
+    duplicates = values[1]
+    return int(values[0] or 0), None if duplicates is None else int(duplicates)
+
+
+def measure_in_passes(
+    columns: Sequence[MeasuredColumn],
+    columns_per_pass: int,
+    run_pass: Callable[[Sequence[MeasuredColumn], bool], Sequence[Any]],
+    *,
+    unique: Collection[str] = (),
+    approximate: bool = False,
+) -> tuple[int, int | None]:
+    """Measure ``columns`` a slice at a time; return (rows, duplicates) from the first pass.
+
+    ``run_pass(chunk, first)`` runs one aggregate pass over the columns of ``chunk`` and
+    returns its row (see :func:`_read_pass`); ``first`` says whether it is the first pass, the
+    one whose duplicate count is kept.
+    """
+    rows, duplicates = 0, None
+    for position, chunk in enumerate(chunks(columns, columns_per_pass)):
+        values = run_pass(chunk, position == 0)
+        counted = _read_pass(values, chunk, unique=unique, approximate=approximate)
+        if position == 0:
+            rows, duplicates = counted
+    return rows, duplicates
 
 
 def first_line(error: BaseException) -> str:

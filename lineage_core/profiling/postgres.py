@@ -141,8 +141,8 @@ def _measure(
     else:
         cursor.execute(sql.SQL("EXPLAIN (FORMAT JSON) SELECT * FROM {}").format(relation))
         estimated_rows = max(1, int(cursor.fetchone()[0][0]["Plan"]["Plan Rows"]))
-        exact_distinct = estimated_rows <= plan.distinct_exact_limit
-        count_duplicates = estimated_rows <= plan.duplicate_row_limit
+        exact_distinct = plan.counts_distinct_exactly(estimated_rows)
+        count_duplicates = plan.counts_duplicates(estimated_rows)
         if not exact_distinct:
             fresh = analyzed and (modified or 0) <= STATS_STALE_FRACTION * estimated_rows
             estimates: dict[str, float] = {}

@@ -11,8 +11,8 @@ are exact; above it only the columns leading an index get an estimate, from ANAL
 columns with a single-column unique index are counted exactly for free. Duplicate rows are
 counted up to ``duplicate_row_limit`` rows, by grouping on every column as in PostgreSQL.
 
-Names reach SQL only through :func:`_quote` (double quotes, inner quotes doubled); the
-schema queries are named blocks in ``sql/sqlite.sql``.
+Names reach SQL only through :func:`~lineage_core.profiling.queries.quote_identifier` (double
+quotes, inner quotes doubled); the schema queries are named blocks in ``sql/sqlite.sql``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import sqlite3
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NewType
 from urllib.request import pathname2url
 
 from lineage_core.connections import Connection
@@ -34,19 +33,12 @@ from lineage_core.profiling.plan import (
     MeasuredColumn,
     Plan,
     ProfilingError,
-    chunks,
     first_line,
+    measure_in_passes,
 )
-from lineage_core.profiling.queries import load_queries
+from lineage_core.profiling.queries import QuotedName, load_queries, quote_identifier
 
 DIALECT = "sqlite"
-
-_Identifier = NewType("_Identifier", str)
-
-
-def _quote(identifier: str) -> _Identifier:
-    """The only way a name enters SQLite SQL: in double quotes, inner quotes doubled."""
-    return _Identifier('"' + identifier.replace('"', '""') + '"')
 
 
 def measure(parsed: QualifiedName, connection: Connection, plan: Plan) -> Measured:
@@ -91,30 +83,23 @@ def _measure(
     if found is None:
         raise NotFound(f"Table {parsed} not found in {connection}")
     table, kind = found
-    relation = _quote(table)
+    relation = quote_identifier(table)
     info = database.execute(queries["select_columns"], {"table": table}).fetchall()
     columns = [MeasuredColumn(name, declared or "ANY") for name, declared, _pk in info]
     unique = _unique_columns(database, table, info) if kind == "table" else set()
 
     row_count = database.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
-    exact_distinct = plan.exact or row_count <= plan.distinct_exact_limit
-    count_duplicates = (plan.exact or row_count <= plan.duplicate_row_limit) and bool(columns)
-    duplicates = None
-    for position, chunk in enumerate(chunks(columns, MAX_COLUMNS_PER_PASS)):
+    exact_distinct = plan.counts_distinct_exactly(row_count)
+    count_duplicates = plan.counts_duplicates(row_count) and bool(columns)
+
+    def run_pass(chunk: Sequence[MeasuredColumn], _first: bool) -> tuple:
         wants_distinct = [exact_distinct and column.name not in unique for column in chunk]
         query = _aggregate_query(relation, chunk, columns, wants_distinct, count_duplicates)
-        values = database.execute(query).fetchone()
-        if position == 0:
-            row_count = int(values[0] or 0)
-            duplicates = int(values[1]) if count_duplicates else None
-        for index, column in enumerate(chunk):
-            non_null, low, high, mean, distinct = values[2 + 5 * index : 7 + 5 * index]
-            column.non_null = int(non_null or 0)
-            column.min, column.max, column.mean = low, high, mean
-            if column.name in unique:
-                column.distinct = column.non_null
-            elif distinct is not None:
-                column.distinct = int(distinct)
+        return database.execute(query).fetchone()
+
+    row_count, duplicates = measure_in_passes(
+        columns, MAX_COLUMNS_PER_PASS, run_pass, unique=unique
+    )
 
     if not exact_distinct:
         _estimates(database, table, columns, row_count)
@@ -128,7 +113,7 @@ def _measure(
 
 
 def _aggregate_query(
-    relation: _Identifier,
+    relation: QuotedName,
     columns: Sequence[MeasuredColumn],
     every_column: Sequence[MeasuredColumn],
     wants_distinct: Sequence[bool],
@@ -139,7 +124,7 @@ def _aggregate_query(
     targets = ["sum(n)", "coalesce(sum(n), 0) - count(*)"] if duplicates else ["count(*)", "NULL"]
     inner = []
     for index, (column, distinct) in enumerate(zip(columns, wants_distinct, strict=True), 1):
-        source = _quote(column.name)
+        source = quote_identifier(column.name)
         if duplicates:
             ref = f"c{index}"
             inner.append(f"{source} AS {ref}")
@@ -160,7 +145,7 @@ def _aggregate_query(
             ]
         targets.append(f"count(DISTINCT {ref})" if distinct else "NULL")
     if duplicates:
-        keys = ", ".join(_quote(column.name) for column in every_column)
+        keys = ", ".join(quote_identifier(column.name) for column in every_column)
         grouped = f"(SELECT {', '.join(inner)}, count(*) AS n FROM {relation} GROUP BY {keys})"
         return f"SELECT {', '.join(targets)} FROM {grouped}"
     return f"SELECT {', '.join(targets)} FROM {relation}"
