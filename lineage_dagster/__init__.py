@@ -2,11 +2,13 @@
 
 This package maps Dagster things (runs, events, asset definitions) to core calls; the lineage
 logic itself lives in ``lineage_core``. Most projects need only :func:`lineage_definitions`
-plus lineage metadata on their ops (see :mod:`lineage_dagster.metadata`).
+(or, in a project ``dg`` loads, :class:`LineageComponent`) plus lineage metadata on their ops
+(see :mod:`lineage_dagster.metadata`).
 """
 
 from lineage_core.capture import RunLineage
 from lineage_dagster.checks import build_impact_checks, build_schema_change_checks
+from lineage_dagster.component import LineageComponent
 from lineage_dagster.definitions import lineage_definitions
 from lineage_dagster.jobs import build_profile_tables_job, build_refresh_impact_cache_job
 from lineage_dagster.metadata import COLUMNS, DIALECT, READS, SQL, WRITES, record_lineage
@@ -33,6 +35,7 @@ __all__ = [
     "SQL",
     "WRITES",
     "CaptureCursor",
+    "LineageComponent",
     "LineageResource",
     "LineageTranslator",
     "RunLineage",

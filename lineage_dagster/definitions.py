@@ -17,10 +17,14 @@ from lineage_dagster.translator import LineageTranslator
 
 
 def lineage_definitions(
-    *,
+    *defs: dg.Definitions,
     database_url: str | dg.EnvVar | None = None,
     tenant: str = "default",
     connections: Mapping[str, str] | None = None,
+    default_database: str | None = None,
+    default_schema: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+    file_lineage: bool = False,
     impact_threshold: int = 50,
     alert_sinks: Sequence[str] = ("log", "job"),
     webhook_url: str | None = None,
@@ -34,14 +38,26 @@ def lineage_definitions(
     running: bool = False,
 ) -> dg.Definitions:
     """The ``lineage`` resource, the capture and impact alert sensors, and the refresh and
-    profiling jobs with their schedules (hourly and nightly by default).
+    profiling jobs with their schedules (hourly and nightly by default), merged into ``defs``.
 
-    Merge it into your own definitions, in every code location whose runs you want captured::
+    Call it once in every code location whose runs you want captured, with your own
+    definitions, from the function Dagster loads::
 
-        defs = dg.Definitions.merge(
-            my_definitions,
-            lineage_definitions(database_url=dg.EnvVar("LINEAGE_DATABASE_URL")),
-        )
+        @dg.definitions
+        def defs():
+            return lineage_definitions(
+                dg.Definitions(jobs=[my_job], assets=[...]),
+                database_url=dg.EnvVar("LINEAGE_DATABASE_URL"),
+            )
+
+    ``dg.Definitions.merge(your_defs, lineage_definitions(...))`` gives the same result, but
+    only this form can tell you that ``your_defs`` hold lineage already (a second call, or a
+    ``LineageComponent`` in the defs folder ``your_defs`` came from): that raises a
+    ``DagsterInvalidDefinitionError`` saying to keep one and pass it every option.
+
+    ``default_database``, ``default_schema`` and ``aliases`` say how unqualified and aliased
+    table names resolve (see the README's "How table names are decided"); ``file_lineage``
+    records the files SQL reads and writes as file assets.
 
     ``running=True`` starts the sensors and schedules as soon as the code location loads
     (otherwise switch them on in the UI). ``profile_run_config`` is the nightly profiling run's
@@ -67,7 +83,7 @@ def lineage_definitions(
             run_config={"ops": {f"{profile.name}_select": {"config": dict(profile_run_config)}}},
             description=profile_schedule.description,
         )
-    return dg.Definitions(
+    lineage = dg.Definitions(
         jobs=[refresh, profile, alert_job],
         schedules=[
             build_refresh_impact_cache_schedule(
@@ -94,7 +110,38 @@ def lineage_definitions(
         ],
         resources={
             "lineage": LineageResource(
-                database_url=database_url, tenant=tenant, connections=dict(connections or {})
+                database_url=database_url,
+                tenant=tenant,
+                connections=dict(connections or {}),
+                default_database=default_database,
+                default_schema=default_schema,
+                aliases=dict(aliases or {}),
+                file_lineage=file_lineage,
             )
         },
     )
+    for user_defs in defs:
+        _refuse_second_lineage(user_defs, lineage)
+    return dg.Definitions.merge(*defs, lineage)
+
+
+def _refuse_second_lineage(defs: object, lineage: dg.Definitions) -> None:
+    """Refuse ``defs`` that already hold lineage definitions, saying what to do instead."""
+    if not isinstance(defs, dg.Definitions):
+        raise dg.DagsterInvalidDefinitionError(
+            f"lineage_definitions() merges dg.Definitions, not {type(defs).__name__}: call it "
+            "inside your @dg.definitions function, on the Definitions that function builds"
+        )
+    clashes = sorted(_names(defs) & _names(lineage))
+    if clashes:
+        raise dg.DagsterInvalidDefinitionError(
+            f"Lineage is added twice to one code location ({', '.join(clashes)} are there "
+            "already): keep a single lineage_definitions(...) call or a single "
+            "LineageComponent per code location, and pass every option to that one."
+        )
+
+
+def _names(defs: dg.Definitions) -> set[str]:
+    """The resource keys and job, schedule and sensor names of ``defs``."""
+    named = [*(defs.jobs or ()), *(defs.schedules or ()), *(defs.sensors or ())]
+    return {*(defs.resources or {}), *(item.name for item in named)}
