@@ -19,6 +19,7 @@ from lineage_core.errors import LineageError, NotFound
 from lineage_core.export import FORMATS, export_graph
 from lineage_core.importing import parse_edge_lines
 from lineage_core.models import LineageGraph
+from lineage_core.resolution import probable_duplicates
 from lineage_core.sql_cli import sql_command
 from lineage_core.store import LineageStore, default_database_url, open_store
 
@@ -480,6 +481,37 @@ def tenant_set(options: _Options, name: str, edition: str) -> None:
     with options.store() as store:
         changed = store.set_edition(name, edition)
     click.echo(f"Tenant {changed.name} is now on the {changed.edition.value} edition")
+
+
+@main.command()
+@json_option
+@pass_options
+def doctor(options: _Options, as_json: bool) -> None:
+    """Find names that probably denote one table (exit status 1 when there are some)."""
+    with options.store() as store:
+        names, offset = [], 0
+        while page := store.assets(limit=10_000, offset=offset):
+            names += [asset.qualified_name for asset in page]
+            offset += len(page)
+    found = probable_duplicates(names)
+    if as_json:
+        _print_json(
+            {
+                "assetsChecked": len(names),
+                "probableDuplicates": [
+                    {"table": d.table, "names": list(d.names), "fix": d.fix} for d in found
+                ],
+            }
+        )
+    elif not found:
+        click.echo(f"{len(names)} asset name(s) checked: no two of them look like one table")
+    else:
+        click.echo(f"{len(found)} table(s) recorded under more than one name:")
+        for duplicate in found:
+            click.echo(f"  {duplicate.table}: {', '.join(duplicate.names)}")
+            click.echo(f"    fix: {duplicate.fix}")
+    if found:
+        sys.exit(EXIT_ERROR)
 
 
 main.add_command(sql_command)

@@ -75,6 +75,12 @@ class QueryTimeout(StoreError):
     """A query ran past its time limit and was cancelled."""
 
 
+class StoreDataError(StoreError):
+    """The database refused the data itself (a value too long for an index, a character it
+    cannot store, a broken constraint): retrying the same write fails the same way, so it is
+    the writer's error to report, not an outage to wait out."""
+
+
 class SqlLineageError(LineageError):
     """SQL lineage extraction failed in a way a caller asked to be told about."""
 

@@ -6,6 +6,18 @@ steps carry; a step that writes tables carries those tables downstream, any othe
 its sources on (pass-through transformations; a join carries the union of its inputs). Each
 table a succeeded step writes gets an edge from each of that step's sources.
 
+SQL a step ran says more than its tables: which table each written table came from, statement
+by statement (``flows``). A table the SQL wrote takes its sources from the flows (and from
+what the step declared or carried besides), not from every table the script read:
+``CREATE TABLE t AS SELECT * FROM a; INSERT INTO u SELECT * FROM b`` gives ``a -> t`` and
+``b -> u`` only. A table the step wrote otherwise (declared, materialized) takes every read,
+the SQL's included, as before.
+
+A step that failed still wrote the tables it reported materialized (a ``dbt build`` whose test
+failed after its models were built): those tables, and only those, get their edges. A step
+that did not run in this run (a re-execution from failure) carries what it carried in the run
+that did execute it, and produces no edges of its own.
+
 Steps that materialize assets carry their tables too, but their edges from other asset steps
 come from the asset definitions' dependencies (``explicit``), which are exact per asset where
 the step graph would cross every input of a multi-asset with every output.
@@ -30,8 +42,21 @@ class StepLineage:
     columns: list[ColumnMapping] = field(default_factory=list)
     sql: str | None = None
     succeeded: bool = True
-    materializes_assets: bool = False
+    ran: bool = True  # False: taken from the run that executed it (a re-execution's parent)
+    materializes_assets: bool = False  # the step computes asset definitions of its code location
+    materialized: set[str] = field(default_factory=set)  # tables it reported materialized
+    flows: set[tuple[str, str]] = field(default_factory=set)  # (source, target) its SQL showed
+    sql_reads: set[str] = field(default_factory=set)  # reads that came from its SQL
+    sql_writes: set[str] = field(default_factory=set)  # writes that came from its SQL
     explicit: list[tuple[str, str, str]] = field(default_factory=list)  # (source, target, kind)
+
+    @property
+    def recorded_writes(self) -> set[str]:
+        """The tables whose edges this run records: all its writes when the step succeeded,
+        the ones it reported materialized when it failed, none when it did not run here."""
+        if not self.ran:
+            return set()
+        return set(self.writes) if self.succeeded else self.writes & self.materialized
 
 
 @dataclass(frozen=True)
@@ -102,7 +127,8 @@ def propagate(steps: Sequence[StepLineage]) -> list[DerivedEdge]:
                 contributing += 1
                 sources |= carried
         carries[step.key] = set(step.writes) if step.writes else sources
-        if not step.succeeded:
+        targets = step.recorded_writes
+        if not targets:
             continue
         if step.sql:
             kind = "sql"
@@ -112,8 +138,15 @@ def propagate(steps: Sequence[StepLineage]) -> list[DerivedEdge]:
             kind = "transform"
         else:
             kind = "load"
-        pairs = [(s, t, kind) for t in sorted(step.writes) for s in sorted(sources)]
-        for source, target, how in [*pairs, *step.explicit]:
+        flows = [(s, t, "sql") for s, t in sorted(step.flows) if t in targets]
+        besides_sql = sources - step.sql_reads  # what it declared or carried besides
+        pairs = [
+            (s, t, kind)
+            for t in sorted(targets)
+            for s in sorted(besides_sql if t in step.sql_writes else sources)
+        ]
+        explicit = [edge for edge in step.explicit if edge[1] in targets]
+        for source, target, how in [*flows, *pairs, *explicit]:
             if source != target and (source, target, step.key) not in edges:
                 columns = _edge_columns(step.columns, source, target)
                 edges[(source, target, step.key)] = DerivedEdge(

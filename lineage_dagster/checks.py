@@ -125,9 +125,10 @@ def _impact_check(
         description=f"Changing {table} may affect {' and '.join(limits)}.",
     )
     def impact_check(lineage: LineageResource) -> dg.AssetCheckResult:
+        table_now = lineage.get_names().resolve(table)  # the resource's defaults and aliases
         try:
             with lineage.get_store() as store:
-                impact = store.impact(table, max_depth=max_depth, limit=top)
+                impact = store.impact(table_now, max_depth=max_depth, limit=top)
         except AssetNotFound:
             return dg.AssetCheckResult(
                 passed=True,
@@ -203,10 +204,11 @@ def _schema_check(
         "downstream assets depend on it.",
     )
     def schema_check(lineage: LineageResource) -> dg.AssetCheckResult:
+        table_now = lineage.get_names().resolve(table)  # the resource's defaults and aliases
         try:
             with lineage.get_store() as store:
-                profiles = store.profiles(table, limit=1)
-                impact = store.impact(table, limit=5)
+                profiles = store.profiles(table_now, limit=1)
+                impact = store.impact(table_now, limit=5)
         except AssetNotFound:
             return dg.AssetCheckResult(passed=True, description=f"No lineage or profile of {table}")
         except LineageError as exc:

@@ -65,7 +65,7 @@ def build_refresh_impact_cache_job(
             top = store.largest_impacts(largest)
             for asset, downstream, jobs in top:
                 context.log.info(f"{asset}: {downstream} downstream asset(s), {jobs} job(s)")
-            observed = _observe(context, store, translator) if config.observe_assets else 0
+            observed = _observe(context, store, translator, lineage) if config.observe_assets else 0
         return dg.Output(
             result.entries_refreshed,
             metadata={
@@ -90,8 +90,10 @@ def build_refresh_impact_cache_job(
     return refresh_job
 
 
-def _observe(context: dg.OpExecutionContext, store, translator: LineageTranslator) -> int:
-    tables = tables_in_context(context, translator)
+def _observe(
+    context: dg.OpExecutionContext, store, translator: LineageTranslator, lineage: LineageResource
+) -> int:
+    tables = tables_in_context(context, translator, lineage.get_names(), lineage.get_connections())
     summaries = store.impact_summaries(table for table in tables.values() if table)
     observed = 0
     for key, table in sorted(tables.items(), key=lambda item: item[0].to_user_string()):
@@ -289,7 +291,7 @@ def build_profile_tables_job(
             context.log.warning(f"Schema drift on {table}: {describe_schema_change(drift)}")
         for swing in drift.large_swings if drift else []:
             context.log.warning(f"{table}: {swing}")
-        _observe_profile(context, stored, translator)
+        _observe_profile(context, stored, translator, lineage)
         return ProfileOutcome(
             table=table,
             profile_id=stored.profile_id,
@@ -331,8 +333,10 @@ def build_profile_tables_job(
     return profile_job
 
 
-def _observe_profile(context: dg.OpExecutionContext, profile: TableProfile, translator) -> None:
-    tables = tables_in_context(context, translator)
+def _observe_profile(
+    context: dg.OpExecutionContext, profile: TableProfile, translator, lineage: LineageResource
+) -> None:
+    tables = tables_in_context(context, translator, lineage.get_names(), lineage.get_connections())
     keys = [key for key, table in tables.items() if table == profile.asset]
     if not keys:
         context.log.info(f"No Dagster asset maps to {profile.asset}; profile stored only")

@@ -26,6 +26,7 @@ import dagster as dg
 from lineage_core import ColumnMapping
 from lineage_core.capture import COLUMNS, DIALECT, READS, SQL, WRITES, Declaration
 from lineage_core.capture import parse_declaration as _parse_declaration
+from lineage_core.resolution import NameContext
 from lineage_dagster.translator import (
     TABLE_NAME,
     LineageTranslator,
@@ -46,7 +47,7 @@ __all__ = [
     "SQL",
     "TABLE_NAME",
     "WRITES",
-    "column_lineage_mappings",
+    "column_lineage_declaration",
     "markdown_table",
     "parse_metadata",
     "record_lineage",
@@ -61,32 +62,36 @@ def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str
 
 
 def parse_metadata(
-    metadata: Mapping[str, Any], *, where: str, dialect: str | None = None
+    metadata: Mapping[str, Any],
+    *,
+    where: str,
+    dialect: str | None = None,
+    names: NameContext | None = None,
+    files: bool = False,
 ) -> Declaration:
     """The lineage one Dagster metadata mapping declares; bad values become errors."""
     values = {key: plain_value(value) for key, value in metadata.items()}
-    return _parse_declaration(values, where=where, dialect=dialect)
+    return _parse_declaration(values, where=where, dialect=dialect, names=names, files=files)
 
 
-def column_lineage_mappings(
-    value: Any, target_table: str, table_of: Mapping[dg.AssetKey, str | None]
-) -> list[ColumnMapping]:
-    """Dagster's ``dagster/column_lineage`` as our column mappings onto ``target_table``."""
+def column_lineage_declaration(
+    value: Any, target_table: str, table_of: Mapping[dg.AssetKey, str | None], *, where: str
+) -> Declaration:
+    """Dagster's ``dagster/column_lineage`` as column mappings onto ``target_table``,
+    validated as declared mappings are (a name the store cannot keep is an error)."""
     lineage = plain_value(value)
     if not isinstance(lineage, dg.TableColumnLineage):
-        return []
+        return Declaration()
     mappings = []
     for column, deps in lineage.deps_by_column.items():
         sources = [
-            f"{table_of[dep.asset_key]}.{dep.column_name.lower()}"
+            f"{table_of[dep.asset_key]}.{dep.column_name}"
             for dep in deps
             if table_of.get(dep.asset_key)
         ]
         if sources:
-            mappings.append(
-                ColumnMapping(target=f"{target_table}.{column.lower()}", sources=sources)
-            )
-    return mappings
+            mappings.append({"target": f"{target_table}.{column}", "sources": sources})
+    return _parse_declaration({COLUMNS: mappings}, where=f"{where}: {COLUMN_LINEAGE}")
 
 
 def record_lineage(

@@ -15,11 +15,18 @@ from typing import Any
 
 import dagster as dg
 
-from lineage_core import InvalidName, normalise_name
-from lineage_core.capture import RunLineage, assemble_run, declare
+from lineage_core import InvalidName
+from lineage_core.capture import RunLineage, assemble_run, declare, names_for
 from lineage_core.propagation import StepLineage
-from lineage_dagster.metadata import COLUMN_LINEAGE, column_lineage_mappings, parse_metadata
-from lineage_dagster.translator import LineageTranslator, tables_of_assets
+from lineage_core.resolution import NameContext
+from lineage_dagster.dbt import DbtColumns
+from lineage_dagster.metadata import COLUMN_LINEAGE, column_lineage_declaration, parse_metadata
+from lineage_dagster.translator import (
+    TABLE_NAME,
+    LineageTranslator,
+    plain_value,
+    tables_of_assets,
+)
 
 ET = dg.DagsterEventType
 CAPTURED_EVENT_TYPES = {
@@ -113,11 +120,19 @@ def read_run(
     translator: LineageTranslator,
     code_location: str | None,
     table_of: Mapping[dg.AssetKey, str | None] | None = None,
+    names: NameContext | None = None,
+    connections: Mapping[str, str] | None = None,
+    files: bool = False,
 ) -> RunLineage:
     """The lineage of one finished run; bad metadata is reported in ``errors``, never raised.
 
-    ``table_of`` (``tables_of_assets`` of the code location) can be computed once and shared
-    by many runs; by default it is computed here.
+    ``table_of`` (``tables_of_assets`` of the code location, with the same ``names``) can be
+    computed once and shared by many runs; by default it is computed here. ``names`` (and the
+    ``connections`` a step's ``lineage/connection`` may name) resolve unqualified and aliased
+    table names; ``files=True`` keeps the files SQL reads and writes as file assets. A
+    re-execution (a run with a parent) that executed only some steps takes the other steps'
+    declarations from the nearest ancestor run that executed them, so lineage flows through
+    them as it did then.
     """
     run = run_record.dagster_run
     lineage = RunLineage(
@@ -129,75 +144,206 @@ def read_run(
         completed_at=_timestamp(run_record.end_time) or run_record.update_timestamp,
     )
     if table_of is None:
-        table_of = tables_of_assets(repository_def, translator) if repository_def else {}
-    asset_graph = repository_def.asset_graph if repository_def else None
-    steps: dict[str, StepLineage] = {
-        key: StepLineage(key=key, upstream=sorted(upstream), succeeded=False)
-        for key, upstream in _step_graph(instance, run).items()
-    }
-    for record in _records(instance, run.run_id):
-        event = record.event_log_entry.dagster_event
-        if event is None or event.step_key is None:
-            continue
-        key = step_base(event.step_key)
-        step = steps.setdefault(key, StepLineage(key=key, succeeded=False))
-        where = f"step {event.step_key}"
-        if event.event_type == ET.STEP_SUCCESS:
-            step.succeeded = True
-        elif event.event_type == ET.STEP_OUTPUT:
-            declaration = parse_metadata(event.step_output_data.metadata or {}, where=where)
-            declare(step, declaration)
-            lineage.errors.extend(declaration.errors)
-        elif event.event_type in (ET.ASSET_MATERIALIZATION, ET.ASSET_OBSERVATION):
-            entry = record.event_log_entry
-            is_materialization = event.event_type == ET.ASSET_MATERIALIZATION
-            asset_event = (
-                entry.asset_materialization if is_materialization else entry.asset_observation
+        table_of = (
+            tables_of_assets(repository_def, translator, names, connections)
+            if repository_def
+            else {}
+        )
+    reader = _EventReader(
+        table_of,
+        repository_def.asset_graph if repository_def else None,
+        translator,
+        names or NameContext(),
+        connections or {},
+        files,
+    )
+    graph = _step_graph(instance, run)
+    steps = reader.steps(instance, run.run_id, graph, lineage)
+    executed = _executed(run)
+    if run.parent_run_id and executed is not None:
+        missing = {key for key in steps if key not in executed}
+        found = _from_ancestors(instance, run.parent_run_id, missing, reader)
+        for key in sorted(missing):
+            borrowed = found.get(key)
+            steps[key] = StepLineage(
+                key=key,
+                upstream=steps[key].upstream,
+                reads=borrowed.reads if borrowed else set(),
+                writes=borrowed.writes if borrowed else set(),
+                columns=borrowed.columns if borrowed else [],
+                sql=borrowed.sql if borrowed else None,
+                succeeded=False,
+                ran=False,
             )
-            _asset_event(
-                step, asset_event, is_materialization, where, lineage, table_of, asset_graph,
-                translator,
-            )  # fmt: skip
+        if lost := sorted(missing - found.keys()):
+            lineage.notes.append(
+                f"step(s) {', '.join(lost)} did not run here and no earlier run of "
+                f"{run.root_run_id or run.parent_run_id} says what they read: lineage through "
+                "them is missing"
+            )
     return assemble_run(lineage, list(steps.values()))
 
 
-def _asset_event(
-    step: StepLineage,
-    asset_event: dg.AssetMaterialization | dg.AssetObservation,
-    is_materialization: bool,
-    where: str,
-    lineage: RunLineage,
-    table_of: Mapping[dg.AssetKey, str | None],
-    asset_graph: Any,
-    translator: LineageTranslator,
-) -> None:
-    """What an asset event adds to its step: its metadata's declaration and, for a
-    materialization, the asset's table as written, with edges from the asset's deps."""
-    key = asset_event.asset_key
-    metadata = dict(asset_event.metadata or {})
-    node = asset_graph.get(key) if asset_graph is not None and asset_graph.has(key) else None
-    definition_metadata = dict(node.metadata or {}) if node is not None else {}
-    dialect = translator.get_dialect(key, {**definition_metadata, **metadata})
-    declaration = parse_metadata(metadata, where=where, dialect=dialect)
-    declare(step, declaration)
-    lineage.errors.extend(declaration.errors)
-    if not is_materialization:
-        return
-    table = translator.get_table_name(key, {**definition_metadata, **metadata})
-    if not table:
-        return
-    try:
-        table = normalise_name(table, dialect)
-    except InvalidName as exc:
-        lineage.errors.append(f"{where}: asset {key.to_user_string()}: {exc}")
-        return
-    step.materializes_assets = True
-    step.writes.add(table)
-    if node is not None:
+_ANCESTORS_READ = 20  # re-executions of re-executions looked through, at most
+
+
+def _executed(run: dg.DagsterRun) -> set[str] | None:
+    """The steps this run executed (op names), or None for all of them."""
+    keys = run.step_keys_to_execute
+    return None if keys is None else {step_base(key) for key in keys}
+
+
+def _from_ancestors(
+    instance: dg.DagsterInstance, parent_id: str, missing: set[str], reader: _EventReader
+) -> dict[str, StepLineage]:
+    """The succeeded steps among ``missing``, each from the nearest ancestor that ran it."""
+    found: dict[str, StepLineage] = {}
+    run_id: str | None = parent_id
+    for _ in range(_ANCESTORS_READ):
+        if run_id is None or not missing - found.keys():
+            break
+        parent = instance.get_run_by_id(run_id)
+        if parent is None:
+            break
+        steps = reader.steps(instance, run_id, _step_graph(instance, parent), None)
+        for key in missing - found.keys():
+            step = steps.get(key)
+            if step is not None and step.succeeded:
+                found[key] = step
+        run_id = parent.parent_run_id
+    return found
+
+
+class _EventReader:
+    """Turns one run's events into step records, for the run itself or an ancestor."""
+
+    def __init__(
+        self,
+        table_of: Mapping[dg.AssetKey, str | None],
+        asset_graph: Any,
+        translator: LineageTranslator,
+        names: NameContext,
+        connections: Mapping[str, str],
+        files: bool,
+    ) -> None:
+        self.files = files
+        self.table_of = table_of
+        self.asset_graph = asset_graph
+        self.translator = translator
+        self.names = names
+        self.connections = connections
+
+    def _context(self, *metadata: Mapping[str, Any]) -> NameContext:
+        """The names of one step or asset: its metadata's connection and defaults, the later
+        mapping winning."""
+        values: dict[str, Any] = {}
+        for mapping in metadata:
+            values.update((key, plain_value(value)) for key, value in mapping.items())
+        return names_for(values, self.names, self.connections)
+
+    def steps(
+        self,
+        instance: dg.DagsterInstance,
+        run_id: str,
+        graph: Mapping[str, set[str]],
+        lineage: RunLineage | None,
+    ) -> dict[str, StepLineage]:
+        """The steps of one run; their problems and files go to ``lineage`` (None: an
+        ancestor's, whose problems were reported on its own run)."""
+        errors = lineage.errors if lineage is not None else []
+        steps: dict[str, StepLineage] = {
+            key: StepLineage(key=key, upstream=sorted(upstream), succeeded=False)
+            for key, upstream in graph.items()
+        }
+        dbt = DbtColumns(run_id)
+        for record in _records(instance, run_id):
+            event = record.event_log_entry.dagster_event
+            if event is None or event.step_key is None:
+                continue
+            key = step_base(event.step_key)
+            step = steps.setdefault(key, StepLineage(key=key, succeeded=False))
+            where = f"step {event.step_key}"
+            entry = record.event_log_entry
+            if event.event_type == ET.STEP_SUCCESS:
+                step.succeeded = True
+            elif event.event_type == ET.STEP_OUTPUT:
+                metadata = event.step_output_data.metadata or {}
+                declaration = parse_metadata(
+                    metadata, where=where, names=self._context(metadata), files=self.files
+                )
+                declare(step, declaration, lineage)
+                errors.extend(declaration.errors)
+            elif event.event_type == ET.ASSET_MATERIALIZATION:
+                self._asset_event(step, entry.asset_materialization, True, where, lineage, dbt)
+            elif event.event_type == ET.ASSET_OBSERVATION:
+                self._asset_event(step, entry.asset_observation, False, where, lineage, dbt)
+        return steps
+
+    def _asset_event(
+        self,
+        step: StepLineage,
+        asset_event: dg.AssetMaterialization | dg.AssetObservation,
+        is_materialization: bool,
+        where: str,
+        lineage: RunLineage | None,
+        dbt: DbtColumns,
+    ) -> None:
+        """What an asset event adds to its step: its metadata's declaration and, for a
+        materialization, the asset's table as written (and materialized, the evidence that
+        survives a failed step), with edges from the asset's deps when the step computes an
+        asset definition of the code location."""
+        graph, translator = self.asset_graph, self.translator
+        key = asset_event.asset_key
+        metadata = dict(asset_event.metadata or {})
+        node = graph.get(key) if graph is not None and graph.has(key) else None
+        definition_metadata = dict(node.metadata or {}) if node is not None else {}
+        dialect = translator.get_dialect(key, {**definition_metadata, **metadata})
+        names = self._context(definition_metadata, metadata)
+        declaration = parse_metadata(
+            metadata, where=where, dialect=dialect, names=names, files=self.files
+        )
+        declare(step, declaration, lineage)
+        errors = lineage.errors if lineage is not None else []
+        errors.extend(declaration.errors)
+        if not is_materialization:
+            return
+        known = node is not None and TABLE_NAME not in metadata
+        table = self.table_of.get(key) if known else None
+        try:
+            table = table or _own_table(key, definition_metadata, metadata, translator, names)
+        except InvalidName as exc:
+            errors.append(f"{where}: asset {key.to_user_string()}: {exc}")
+            return
+        if not table:
+            return
+        step.writes.add(table)
+        step.materialized.add(table)
+        if node is None or not node.is_materializable:
+            return  # an op reporting a table it wrote: its edges follow the step graph
+        step.materializes_assets = True
         for parent in sorted(node.parent_keys, key=lambda k: k.to_user_string()):
-            source = table_of.get(parent)
+            source = self.table_of.get(parent)
             if source:
                 step.explicit.append((source, table, "asset"))
-    lineage_value = metadata.get(COLUMN_LINEAGE) or definition_metadata.get(COLUMN_LINEAGE)
-    if lineage_value is not None:
-        step.columns.extend(column_lineage_mappings(lineage_value, table, table_of))
+        lineage_value = metadata.get(COLUMN_LINEAGE) or definition_metadata.get(COLUMN_LINEAGE)
+        if lineage_value is not None:
+            found = column_lineage_declaration(lineage_value, table, self.table_of, where=where)
+        else:
+            found = dbt.declaration(step.key, definition_metadata, table, where=where)
+        if found is not None:
+            step.columns.extend(found.columns)
+            errors.extend(found.errors)
+
+
+def _own_table(
+    key: dg.AssetKey,
+    definition_metadata: Mapping[str, Any],
+    metadata: Mapping[str, Any],
+    translator: LineageTranslator,
+    names: NameContext,
+) -> str | None:
+    """The table of an asset event the code location's graph does not name: an op reporting
+    a materialization, or an event's own ``dagster/table_name``."""
+    merged = {**definition_metadata, **metadata}
+    table = translator.get_table_name(key, merged)
+    return names.resolve(table, translator.get_dialect(key, merged)) if table else None

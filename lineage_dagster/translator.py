@@ -13,8 +13,9 @@ from typing import Any
 
 import dagster as dg
 
-from lineage_core import InvalidName, normalise_name, parse_name
-from lineage_core.capture import DIALECT
+from lineage_core import InvalidName, parse_name
+from lineage_core.capture import DIALECT, names_for
+from lineage_core.resolution import NameContext
 
 TABLE_NAME = "dagster/table_name"
 
@@ -102,31 +103,55 @@ def _key_part(part: str) -> str:
 
 
 def table_of_asset(
-    key: dg.AssetKey, metadata: Mapping[str, Any], translator: LineageTranslator
+    key: dg.AssetKey,
+    metadata: Mapping[str, Any],
+    translator: LineageTranslator,
+    names: NameContext | None = None,
+    connections: Mapping[str, str] | None = None,
 ) -> str | None:
-    """The normalised table an asset stands for, or None (not a table); an invalid name
-    raises ``InvalidName``."""
+    """The table an asset stands for, resolved through ``names`` narrowed by the asset's own
+    connection and defaults; None when it is not a table. An invalid name raises
+    ``InvalidName``."""
     table = translator.get_table_name(key, metadata)
-    return normalise_name(table, translator.get_dialect(key, metadata)) if table else None
+    if not table:
+        return None
+    values = {name: plain_value(value) for name, value in metadata.items()}
+    context = names_for(values, names, connections)
+    return context.resolve(table, translator.get_dialect(key, metadata))
 
 
-def tables_of_graph(graph: Any, translator: LineageTranslator) -> dict[dg.AssetKey, str | None]:
+def tables_of_graph(
+    graph: Any,
+    translator: LineageTranslator,
+    names: NameContext | None = None,
+    connections: Mapping[str, str] | None = None,
+) -> dict[dg.AssetKey, str | None]:
     """The table of every asset of an asset graph (None where it is not a table or its name
-    is invalid)."""
+    is invalid). An asset without ``dagster/table_name`` that a dbt source points at names
+    the source's relation."""
+    from lineage_dagster.dbt import dbt_source_tables
+
+    declared = dbt_source_tables(graph)
     tables: dict[dg.AssetKey, str | None] = {}
     for key in graph.get_all_asset_keys():
+        metadata = dict(graph.get(key).metadata or {})
+        if key in declared and TABLE_NAME not in metadata:
+            metadata[TABLE_NAME] = declared[key]
         try:
-            tables[key] = table_of_asset(key, graph.get(key).metadata or {}, translator)
+            tables[key] = table_of_asset(key, metadata, translator, names, connections)
         except InvalidName:
             tables[key] = None
     return tables
 
 
 def tables_of_assets(
-    repository_def: dg.RepositoryDefinition, translator: LineageTranslator
+    repository_def: dg.RepositoryDefinition,
+    translator: LineageTranslator,
+    names: NameContext | None = None,
+    connections: Mapping[str, str] | None = None,
 ) -> dict[dg.AssetKey, str | None]:
-    """The normalised table name of every asset the code location defines."""
-    return tables_of_graph(repository_def.asset_graph, translator)
+    """The resolved table name of every asset the code location defines."""
+    return tables_of_graph(repository_def.asset_graph, translator, names, connections)
 
 
 def asset_graph_of(context: Any) -> Any:
@@ -137,10 +162,15 @@ def asset_graph_of(context: Any) -> Any:
         return context.job_def.asset_layer.asset_graph
 
 
-def tables_in_context(context: Any, translator: LineageTranslator) -> dict[dg.AssetKey, str | None]:
+def tables_in_context(
+    context: Any,
+    translator: LineageTranslator,
+    names: NameContext | None = None,
+    connections: Mapping[str, str] | None = None,
+) -> dict[dg.AssetKey, str | None]:
     """Tables of the code location's assets as a step sees them.
 
     A run launched from a code location knows the whole location; a run executed in process
     only knows its own job's assets.
     """
-    return tables_of_graph(asset_graph_of(context), translator)
+    return tables_of_graph(asset_graph_of(context), translator, names, connections)

@@ -15,7 +15,13 @@ import os
 from pathlib import Path
 
 from lineage_core.store.api import DEFAULT_TIMEOUT_SECONDS, LineageStore
-from lineage_core.store.backends import Backend, Session, open_backend, sqlite_path
+from lineage_core.store.backends import (
+    Backend,
+    Session,
+    database_kind,
+    open_backend,
+    sqlite_path,
+)
 from lineage_core.store.walks import DEFAULT_MAX_NODES
 
 ENV_DATABASE_URL = "LINEAGE_DATABASE_URL"
@@ -54,6 +60,7 @@ __all__ = [
     "Backend",
     "LineageStore",
     "Session",
+    "database_kind",
     "default_database_url",
     "open_backend",
     "open_store",

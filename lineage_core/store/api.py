@@ -338,15 +338,20 @@ class LineageStore:
         assets_discovered: int = 0,
         edges_created: int = 0,
         errors: Sequence[str] = (),
+        notes: Sequence[str] = (),
         started_at: datetime | None = None,
         completed_at: datetime | None = None,
     ) -> None:
-        """One row per (run, kind of capture); recording it again replaces it."""
+        """One row per (run, kind of capture); recording it again replaces it.
+
+        ``errors`` are problems with what the run declared; ``notes`` say what was captured
+        and why anything was not (steps taken from a parent run, a failed step's writes).
+        """
         with self._ctx.session(write=True) as session:
             history.record_execution(
                 self._ctx, session, run_id=run_id, execution_type=execution_type, job=job,
                 code_location=code_location, status=status, assets_discovered=assets_discovered,
-                edges_created=edges_created, errors=errors, started_at=started_at,
+                edges_created=edges_created, errors=errors, notes=notes, started_at=started_at,
                 completed_at=completed_at,
             )  # fmt: skip
 

@@ -31,6 +31,7 @@ def record_execution(
     assets_discovered: int,
     edges_created: int,
     errors: Sequence[str],
+    notes: Sequence[str],
     started_at: datetime | None,
     completed_at: datetime | None,
 ) -> None:
@@ -44,11 +45,18 @@ def record_execution(
             status=status,
             assets_discovered=assets_discovered,
             edges_created=edges_created,
-            errors=session.json(list(errors)),
+            errors=session.json([_storable_text(error) for error in errors]),
+            notes=session.json([_storable_text(note) for note in notes]),
             started_at=started_at or now(),
             completed_at=completed_at,
         ),
     )
+
+
+def _storable_text(text: str) -> str:
+    """An error message as every backend can keep it: PostgreSQL text and jsonb refuse NUL
+    bytes, and a message quoting bad input may hold one."""
+    return str(text).replace("\x00", "\\x00")
 
 
 def executions(ctx: StoreContext, session: Session, limit: int) -> list[dict[str, Any]]:

@@ -131,6 +131,7 @@ _EXECUTION_COLUMNS = (
     "errors",
     "started_at",
     "completed_at",
+    "notes",
 )
 _ALERT_COLUMNS = ("dedup_key", "kind", "asset", "status", "body", "deliveries", "created_at")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from lineage_core.errors import InvalidArgument, InvalidName
+from lineage_core.errors import InvalidArgument, InvalidName, StoreDataError
 from lineage_core.models import EdgeIn, RecordResult
 from lineage_core.names import parse_name
 from lineage_core.store.backends.base import Session
@@ -64,6 +64,10 @@ def record(
         roles.setdefault(edge.source, [False, False])[0] = True
         roles.setdefault(edge.target, [False, False])[1] = True
     asset_ids, assets_created = _ensure_assets(ctx, session, roles, at)
+    if missing := roles.keys() - asset_ids.keys():
+        raise StoreDataError(
+            f"The store kept no asset for {sorted(missing)[:3]!r}: it could not store the name"
+        )
     job_ids = _ensure_jobs(ctx, session, {(e.code_location or "", e.job or "") for e in items})
 
     # One row per key; the last record of a key in this batch wins its descriptive fields.

@@ -11,13 +11,15 @@ so the cursor still stops exactly after the last committed run.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import dagster as dg
 from pydantic import BaseModel, Field, ValidationError
 
-from lineage_core import Edition, LineageStore, StoreError
-from lineage_core.capture import RunLineage, apply_run
+from lineage_core import Edition, LineageStore, StoreError, StoreUnavailable
+from lineage_core.capture import RunLineage, apply_run, apply_run_edge_by_edge
+from lineage_core.resolution import NameContext
 from lineage_dagster.resources import LineageResource
 from lineage_dagster.runs import location_of, read_run, run_belongs_to
 from lineage_dagster.translator import LineageTranslator, tables_of_assets
@@ -29,12 +31,15 @@ FINISHED = {
     "canceled": ET.RUN_CANCELED,
 }
 GROUP_SIZE = 25  # runs committed in one transaction
+MAX_ATTEMPTS = 3  # ticks a run may fail to be written (not an outage) before it is skipped
 
 
 class CaptureCursor(BaseModel):
-    """Last event-log storage id handled, per run outcome."""
+    """Last event-log storage id handled, per run outcome, and the failed attempts to write
+    the run the cursor stopped at."""
 
     after: dict[str, int] = {}
+    attempts: dict[str, int] = {}  # run id -> ticks whose write of it failed
     restarted_because: str | None = Field(default=None, exclude=True)
 
     @classmethod
@@ -63,6 +68,7 @@ class TickReport:
     edges_seen: int = 0
     edges_retired: int = 0
     runs_with_errors: int = 0
+    runs_skipped: int = 0
     more_pending: bool = False
     problems: list[str] = field(default_factory=list)
 
@@ -80,6 +86,11 @@ class TickReport:
         )
         if self.runs_with_errors:
             text += f"; {self.runs_with_errors} run(s) had metadata problems (see the log)"
+        if self.runs_skipped:
+            text += (
+                f"; {self.runs_skipped} run(s) could not be written after {MAX_ATTEMPTS} "
+                "attempts and were recorded edge by edge (see their execution rows)"
+            )
         if self.more_pending:
             text += "; more runs pending, continuing next tick"
         for problem in self.problems:
@@ -99,11 +110,28 @@ def _capture(store: LineageStore, lineage: RunLineage, report: TickReport) -> No
     report.runs_with_errors += 1 if result.had_errors else 0
 
 
+class _HeldRun(Exception):
+    """A run failed to be written this tick: the cursor stops before it until a later tick
+    writes it, or gives up on it after ``max_attempts``."""
+
+    def __init__(self, run_id: str, error: Exception, attempt: int, max_attempts: int) -> None:
+        super().__init__(f"run {run_id}: {error}")
+        self.run_id, self.error, self.attempt, self.max_attempts = (
+            run_id, error, attempt, max_attempts,
+        )  # fmt: skip
+
+
 def _commit(
-    store: LineageStore, group: list[Pending], cursor: CaptureCursor, report: TickReport, log
+    store: LineageStore,
+    group: list[Pending],
+    cursor: CaptureCursor,
+    report: TickReport,
+    log,
+    max_attempts: int = MAX_ATTEMPTS,
 ) -> None:
-    """Write a group of runs in one transaction, then move the cursor past them; on a store
-    error, retry them one by one so that the runs before the failing one are kept."""
+    """Write a group of runs in one transaction, then move the cursor past them. When the
+    group fails, its runs are written one by one, so the runs before a failing one are kept;
+    a run that fails on its own raises (an outage) or is held (:class:`_HeldRun`)."""
     if not group:
         return
     written = TickReport()
@@ -112,18 +140,61 @@ def _commit(
             for _, _, lineage in group:
                 if lineage is not None:
                     _capture(store, lineage, written)
-    except StoreError:
-        if len(group) == 1:
-            raise
-        for one in group:
-            _commit(store, [one], cursor, report, log)
+    except StoreUnavailable:
+        raise
+    except Exception as exc:
+        if len(group) > 1:
+            for one in group:
+                _commit(store, [one], cursor, report, log, max_attempts)
+            return
+        _failed(store, group[0], exc, cursor, report, log, max_attempts)
         return
     report.add(written)
     for outcome, storage_id, lineage in group:
-        cursor.after[outcome] = storage_id
-        report.runs_seen += 1
+        _past(cursor, outcome, storage_id, lineage, report)
         for problem in lineage.errors[:20] if lineage else ():
             log.warning(f"run {lineage.run_id} ({lineage.job}): {problem}")
+
+
+def _past(
+    cursor: CaptureCursor, outcome: str, storage_id: int, lineage: RunLineage | None, report
+) -> None:
+    cursor.after[outcome] = storage_id
+    if lineage is not None:
+        cursor.attempts.pop(lineage.run_id, None)
+    report.runs_seen += 1
+
+
+def _failed(
+    store: LineageStore,
+    pending: Pending,
+    error: Exception,
+    cursor: CaptureCursor,
+    report: TickReport,
+    log,
+    max_attempts: int,
+) -> None:
+    """One run that the store would not take, and not for an outage: held for a few ticks
+    (the store may recover), then written edge by edge with its failure recorded, so that one
+    bad run never stops capture for good."""
+    outcome, storage_id, lineage = pending
+    assert lineage is not None  # runs that are not ours write nothing, so cannot fail
+    attempt = cursor.attempts.get(lineage.run_id, 0) + 1
+    if attempt < max_attempts:
+        cursor.attempts[lineage.run_id] = attempt
+        raise _HeldRun(lineage.run_id, error, attempt, max_attempts) from error
+    failure = f"the run could not be written in {attempt} attempts: {type(error).__name__}: {error}"
+    log.error(f"run {lineage.run_id} ({lineage.job}): {failure}; writing it edge by edge")
+    try:
+        result = apply_run_edge_by_edge(store, lineage, failure)
+        report.edges_seen += result.edges_seen
+        report.edges_created += result.edges_created
+    except StoreUnavailable:
+        raise
+    except Exception as exc:
+        log.error(f"run {lineage.run_id}: not even its failure could be recorded: {exc}")
+    report.runs_skipped += 1
+    _past(cursor, outcome, storage_id, lineage, report)
 
 
 def build_lineage_capture_sensor(
@@ -132,6 +203,7 @@ def build_lineage_capture_sensor(
     minimum_interval_seconds: int = 30,
     max_runs_per_tick: int = 200,
     time_budget_seconds: float = 40.0,
+    max_attempts_per_run: int = MAX_ATTEMPTS,
     translator: LineageTranslator | None = None,
     code_location: str | None = None,
     default_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.STOPPED,
@@ -141,6 +213,11 @@ def build_lineage_capture_sensor(
     Add it (with the ``lineage`` resource) to each code location; every location's sensor
     captures its own runs into the one shared store. A tick handles at most
     ``max_runs_per_tick`` runs within ``time_budget_seconds`` and carries the rest over.
+
+    Bad metadata is that run's error, recorded on its execution row. A run the store will not
+    take holds the cursor; after ``max_attempts_per_run`` ticks (unless the store is
+    unreachable, which holds it for as long as it lasts) it is written edge by edge, its
+    failure recorded, and capture moves on.
     """
     translator = translator or LineageTranslator()
 
@@ -156,7 +233,7 @@ def build_lineage_capture_sensor(
     ) -> dg.SensorResult | dg.SkipReason:
         return _capture_tick(
             context, lineage, translator, location_of(context, code_location),
-            max_runs_per_tick, time_budget_seconds,
+            max_runs_per_tick, time_budget_seconds, max_attempts_per_run,
         )  # fmt: skip
 
     return lineage_capture_sensor
@@ -169,6 +246,7 @@ def _capture_tick(
     location: str | None,
     max_runs: int,
     budget: float,
+    max_attempts: int,
 ) -> dg.SensorResult | dg.SkipReason:
     deadline = time.monotonic() + budget
     cursor = CaptureCursor.parse(context.cursor)
@@ -196,7 +274,8 @@ def _capture_tick(
                 pending += [(record.storage_id, outcome, record.run_id) for record in page.records]
                 report.more_pending |= len(page.records) >= max_runs
             pending.sort()
-            table_of = _tables(context, translator) if pending else None
+            names, connections = lineage.get_names(), lineage.get_connections()
+            table_of = _tables(context, translator, names, connections) if pending else None
             group: list[Pending] = []
             for seen, (storage_id, outcome, run_id) in enumerate(pending):
                 if seen >= max_runs or time.monotonic() > deadline:
@@ -208,13 +287,26 @@ def _capture_tick(
                     run_record.dagster_run, location, context.repository_def
                 ):
                     run_lineage = _read(
-                        instance, run_record, context, translator, location, table_of
-                    )
+                        instance, run_record, context, translator, location, table_of, names,
+                        connections, lineage.file_lineage,
+                    )  # fmt: skip
                 group.append((outcome, storage_id, run_lineage))
                 if len(group) >= GROUP_SIZE:
-                    _commit(store, group, cursor, report, context.log)
+                    _commit(store, group, cursor, report, context.log, max_attempts)
                     group = []
-            _commit(store, group, cursor, report, context.log)
+            _commit(store, group, cursor, report, context.log, max_attempts)
+    except _HeldRun as held:
+        context.log.error(
+            f"Could not write {held}, attempt {held.attempt} of {held.max_attempts}; "
+            "will retry next tick"
+        )
+        return dg.SensorResult(
+            skip_reason=f"Lineage store unavailable or refusing a run ({held.error}); "
+            f"{report.runs_captured} run(s) captured before it failed, the rest will be "
+            f"retried next tick (run {held.run_id[:8]}: attempt {held.attempt} of "
+            f"{held.max_attempts}, then it is recorded with its error and skipped)",
+            cursor=cursor.serialize(),
+        )
     except StoreError as exc:
         context.log.error(f"Lineage store unavailable, will retry: {exc}")
         return dg.SensorResult(
@@ -225,18 +317,25 @@ def _capture_tick(
     return dg.SensorResult(skip_reason=report.summary(), cursor=cursor.serialize())
 
 
-def _tables(context: dg.SensorEvaluationContext, translator: LineageTranslator):
+def _tables(
+    context: dg.SensorEvaluationContext,
+    translator: LineageTranslator,
+    names: NameContext,
+    connections: Mapping[str, str],
+):
     """The code location's table names, once per tick (``None``: each run tries on its own)."""
     if context.repository_def is None:
         return {}
     try:
-        return tables_of_assets(context.repository_def, translator)
+        return tables_of_assets(context.repository_def, translator, names, connections)
     except Exception:
         context.log.exception("Could not name the tables of the code location's assets")
         return None
 
 
-def _read(instance, run_record, context, translator, location, table_of) -> RunLineage:
+def _read(
+    instance, run_record, context, translator, location, table_of, names, connections, files
+) -> RunLineage:
     try:
         return read_run(
             instance,
@@ -245,6 +344,9 @@ def _read(instance, run_record, context, translator, location, table_of) -> RunL
             translator=translator,
             code_location=location,
             table_of=table_of,
+            names=names,
+            connections=connections,
+            files=files,
         )
     except Exception as exc:  # a run we cannot read must not stop the others
         run = run_record.dagster_run

@@ -66,7 +66,11 @@ def test_no_module_imports_another_modules_private_names(package):
 
 @pytest.mark.parametrize(
     ("library", "home"),
-    [("sqlglot", "lineage_core/sql/"), ("polars", "lineage_core/profiling/files.py")],
+    [
+        ("sqlglot", "lineage_core/sql/"),
+        ("polars", "lineage_core/profiling/files.py"),
+        ("duckdb", "lineage_core/profiling/duckdb.py"),
+    ],
 )
 def test_a_heavy_library_is_imported_in_its_one_home_only(library, home):
     offending = [

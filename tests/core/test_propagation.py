@@ -128,3 +128,46 @@ def test_column_mappings_land_on_the_edge_between_their_tables():
         EdgeColumn(source="amount", target="total", transformation="sum"),
     )
     assert by_source["raw.b"] == (EdgeColumn(source="name", target="name"),)
+
+
+def test_sql_flows_replace_the_cross_product_of_its_reads_and_writes():
+    steps = [
+        StepLineage(
+            "script",
+            reads={"raw.a", "raw.b", "ref.lookup"},
+            writes={"mart.t", "mart.u", "mart.v"},
+            sql="...",
+            flows={("raw.a", "mart.t"), ("raw.b", "mart.u")},
+            sql_reads={"raw.a", "raw.b", "ref.lookup"},
+            sql_writes={"mart.t", "mart.u"},
+        )
+    ]
+    # The tables the SQL wrote take the flows' sources only; mart.v, written by the step's own
+    # code (declared), takes every read, as before.
+    assert _edges(steps) == {
+        ("raw.a", "mart.t", "script", "sql"),
+        ("raw.b", "mart.u", "script", "sql"),
+        ("raw.a", "mart.v", "script", "sql"),
+        ("raw.b", "mart.v", "script", "sql"),
+        ("ref.lookup", "mart.v", "script", "sql"),
+    }
+
+
+def test_what_upstream_steps_carry_still_reaches_every_write_of_a_sql_step():
+    steps = [
+        StepLineage("extract", reads={"raw.events"}),
+        StepLineage(
+            "load",
+            upstream=["extract"],
+            reads={"raw.a"},
+            writes={"mart.t"},
+            sql="...",
+            flows={("raw.a", "mart.t")},
+            sql_reads={"raw.a"},
+            sql_writes={"mart.t"},
+        ),
+    ]
+    assert _edges(steps) == {
+        ("raw.a", "mart.t", "load", "sql"),
+        ("raw.events", "mart.t", "load", "sql"),
+    }

@@ -158,3 +158,94 @@ def test_dbt_column_lineage_is_captured_on_the_edges(dbt_build, store_url):
         ("country_code", "country_code"), ("customer_id", "customers"),
         ("lifetime_value", "revenue"),
     }  # fmt: skip
+
+
+def _build(tmp: Path, *, fetch_columns: bool, fail_test: bool) -> DbtBuild:
+    """``dbt parse`` and ``dbt build`` through ``@dbt_assets(project=...)``, into ``tmp``."""
+    instance = dg.DagsterInstance.ephemeral()
+    project = DbtProject(PROJECT_DIR, target_path=tmp / "target")
+    dbt = DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE)
+    extra = ["--vars", json.dumps({"fail_test": True})] if fail_test else []
+    dbt.cli(["parse", "--quiet", *extra], target_path=project.target_path).wait()
+
+    @dbt_assets(manifest=project.manifest_path, project=project)
+    def shop_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        invocation = dbt.cli(["build", *extra], context=context).stream()
+        yield from invocation.fetch_column_metadata() if fetch_columns else invocation
+
+    run = dg.materialize(
+        [shop_dbt], instance=instance, resources={"dbt": dbt}, raise_on_error=False
+    )
+    assert run.success is not fail_test
+    manifest = json.loads(project.manifest_path.read_text())
+    return DbtBuild(instance, shop_dbt, dbt, manifest, run)
+
+
+@pytest.fixture(name="plain_build", scope="module")
+def fixture_plain_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtBuild]:
+    """The project built as most projects build it: no ``fetch_column_metadata()``."""
+    tmp = tmp_path_factory.mktemp("dbt_plain")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DBT_DUCKDB_PATH", str(tmp / "warehouse.duckdb"))
+        env.setenv("DBT_TARGET_PATH", str(tmp / "target"))
+        yield _build(tmp, fetch_columns=False, fail_test=False)
+
+
+@pytest.fixture(name="failing_build", scope="module")
+def fixture_failing_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtBuild]:
+    """``dbt build`` whose test on ``orders`` fails: the step fails after its models built."""
+    tmp = tmp_path_factory.mktemp("dbt_failing")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DBT_DUCKDB_PATH", str(tmp / "warehouse.duckdb"))
+        env.setenv("DBT_TARGET_PATH", str(tmp / "target"))
+        yield _build(tmp, fetch_columns=False, fail_test=True)
+
+
+def test_dbt_column_lineage_comes_from_the_compiled_sql_without_fetching_metadata(
+    plain_build, store_url
+):
+    events = plain_build.run.get_asset_materialization_events()
+    assert events
+    assert all("dagster/column_lineage" not in e.materialization.metadata for e in events)
+    _capture(plain_build, store_url)
+    with open_store(store_url) as store:
+        edges = store.edges()
+        columns = {(e.source, e.target): {(c.source, c.target) for c in e.columns} for e in edges}
+        assert {(e.source, e.target) for e in edges} == _manifest_edges(plain_build.manifest)
+        assert store.executions()[0]["errors"] == []
+    # The mappings one reads off the models' SQL, as dagster-dbt's own metadata gives them.
+    assert columns[(f"{RAW}.raw_payments", f"{STAGING}.stg_payments")] == {
+        ("id", "payment_id"), ("order_id", "order_id"),
+        ("payment_method", "payment_method"), ("amount_cents", "amount"),
+    }  # fmt: skip
+    assert columns[(f"{STAGING}.stg_payments", f"{MARTS}.orders")] >= {("amount", "amount")}
+    assert columns[(f"{STAGING}.stg_customers", f"{MARTS}.customers")] >= {
+        ("customer_id", "customer_id"), ("first_name", "full_name"),
+        ("last_name", "full_name"), ("country_code", "country_code"),
+    }  # fmt: skip
+    assert columns[(f"{MARTS}.orders", f"{MARTS}.customers")] >= {
+        ("order_id", "number_of_orders"), ("amount", "lifetime_value"),
+    }  # fmt: skip
+    assert all(columns.values()), "every model edge carries column lineage"
+
+
+def test_a_failed_dbt_build_keeps_the_models_it_built(failing_build, store_url):
+    built = {
+        normalise_name(spec.metadata["dagster/table_name"])
+        for event in failing_build.run.get_asset_materialization_events()
+        for spec in failing_build.assets.specs
+        if spec.key == event.asset_key
+    }
+    assert f"{MARTS}.orders" in built and f"{MARTS}.customers" not in built  # skipped by dbt
+    expected = {(s, t) for s, t in _manifest_edges(failing_build.manifest) if t in built}
+    assert len(expected) == 5
+
+    result = _capture(failing_build, store_url)
+    assert "Captured lineage of 1 run(s): 5 edge(s), 5 new" in result.skip_reason.skip_message
+    with open_store(store_url) as store:
+        assert {(e.source, e.target) for e in store.edges()} == expected
+        [execution] = store.executions()
+    assert execution["status"] == "FAILURE" and execution["errors"] == []
+    assert execution["edges_created"] == 5
+    [note] = [n for n in execution["notes"] if "failed after materializing" in n]
+    assert f"{MARTS}.orders" in note

@@ -22,22 +22,36 @@ def sqlite_path(url: str) -> str:
     return path
 
 
-def open_backend(url: str) -> Backend:
-    """The backend for a ``sqlite:///`` or ``postgresql://`` URL, not yet migrated."""
+def database_kind(url: str, *, origin: str = "Unsupported lineage database URL: it") -> str:
+    """``"sqlite"`` or ``"postgres"``: which backend a store URL opens, checked without
+    opening it (a SQLite URL must name a file). Anything else raises ``InvalidArgument``
+    naming the scheme only, never the URL, which may hold a password; ``origin`` says where
+    the URL came from."""
     scheme = urlsplit(url).scheme.lower()
     if scheme == "sqlite":
-        from lineage_core.store.backends.sqlite import SqliteBackend
-
-        return SqliteBackend(sqlite_path(url))
+        sqlite_path(url)
+        return "sqlite"
     if scheme in {"postgresql", "postgres"} or scheme.startswith("postgresql+"):
-        from lineage_core.store.backends.postgres import PostgresBackend
-
-        if "+" in scheme:  # tolerate SQLAlchemy-style URLs such as postgresql+psycopg://
-            url = "postgresql" + url[len(scheme) :]
-        return PostgresBackend(url)
+        return "postgres"
+    named = f"a {scheme}:// URL" if scheme else "no URL scheme"
     raise InvalidArgument(
-        f"Unsupported lineage database URL {url!r}: use sqlite:///path.db or postgresql://..."
+        f"{origin} has {named}; the lineage store takes sqlite:///path/to/lineage.db or "
+        "postgresql://user@host:5432/db"
     )
 
 
-__all__ = ["Backend", "Session", "open_backend", "sqlite_path"]
+def open_backend(url: str) -> Backend:
+    """The backend for a ``sqlite:///`` or ``postgresql://`` URL, not yet migrated."""
+    if database_kind(url) == "sqlite":
+        from lineage_core.store.backends.sqlite import SqliteBackend
+
+        return SqliteBackend(sqlite_path(url))
+    from lineage_core.store.backends.postgres import PostgresBackend
+
+    scheme = urlsplit(url).scheme.lower()
+    if "+" in scheme:  # tolerate SQLAlchemy-style URLs such as postgresql+psycopg://
+        url = "postgresql" + url[len(scheme) :]
+    return PostgresBackend(url)
+
+
+__all__ = ["Backend", "Session", "database_kind", "open_backend", "sqlite_path"]

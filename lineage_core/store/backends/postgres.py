@@ -19,7 +19,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from lineage_core.errors import QueryTimeout, StoreError, StoreUnavailable
+from lineage_core.errors import QueryTimeout, StoreDataError, StoreError, StoreUnavailable
 from lineage_core.store.backends.base import apply_migrations, load_queries
 
 _MIGRATION_LOCK = 0x6C696E65  # "line": one advisory lock id for every lineage store
@@ -63,6 +63,10 @@ class PostgresSession:
 
     def json(self, value: Any) -> Jsonb:
         return Jsonb(value)
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _where(conninfo: str) -> str:
@@ -158,6 +162,10 @@ class PostgresBackend:
             raise QueryTimeout("The lineage query ran past its time limit") from exc
         except PoolTimeout as exc:
             raise StoreUnavailable(f"Cannot get a connection to {self._where}: {exc}") from exc
+        except (psycopg.DataError, psycopg.IntegrityError) as exc:
+            raise StoreDataError(f"{self._where} refused the data: {_first_line(exc)}") from exc
+        except pg_errors.ProgramLimitExceeded as exc:
+            raise StoreDataError(f"{self._where} refused the data: {_first_line(exc)}") from exc
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(f"Lost the connection to {self._where}: {exc}") from exc
         except psycopg.Error as exc:

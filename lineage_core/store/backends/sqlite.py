@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lineage_core.errors import QueryTimeout, StoreError, StoreUnavailable
+from lineage_core.errors import QueryTimeout, StoreDataError, StoreError, StoreUnavailable
 from lineage_core.store.backends.base import apply_migrations, load_queries
 
 _STATEMENT_END = re.compile(r";\s*$", re.MULTILINE)
@@ -164,6 +164,10 @@ class SqliteBackend:
                     f"Cannot open the SQLite lineage store {self.path}: {text}"
                 ) from exc
             raise StoreError(f"SQLite lineage store {self.path}: {text}") from exc
+        except (sqlite3.DataError, sqlite3.IntegrityError) as exc:
+            raise StoreDataError(
+                f"SQLite lineage store {self.path} refused the data: {exc}"
+            ) from exc
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite lineage store {self.path}: {exc}") from exc
 

@@ -4,10 +4,10 @@
 -- Record one capture of a run (recording it again replaces it).
 INSERT INTO lineage_executions (
     tenant_id, run_id, execution_type, job_name, code_location, status, assets_discovered,
-    edges_created, errors, started_at, completed_at
+    edges_created, errors, notes, started_at, completed_at
 )
 VALUES (%(tenant)s, %(run_id)s, %(execution_type)s, %(job)s, %(code_location)s, %(status)s, %(assets_discovered)s,
-        %(edges_created)s, %(errors)s, %(started_at)s, %(completed_at)s)
+        %(edges_created)s, %(errors)s, %(notes)s, %(started_at)s, %(completed_at)s)
 ON CONFLICT (tenant_id, run_id, execution_type) DO UPDATE SET
     job_name = excluded.job_name,
     code_location = excluded.code_location,
@@ -15,13 +15,14 @@ ON CONFLICT (tenant_id, run_id, execution_type) DO UPDATE SET
     assets_discovered = excluded.assets_discovered,
     edges_created = excluded.edges_created,
     errors = excluded.errors,
+    notes = excluded.notes,
     started_at = excluded.started_at,
     completed_at = excluded.completed_at;
 
 -- name: select_executions
 -- The latest captures, newest first.
 SELECT run_id, execution_type, job_name, code_location, status, assets_discovered,
-       edges_created, errors, started_at, completed_at
+       edges_created, errors, started_at, completed_at, notes
 FROM lineage_executions WHERE tenant_id = %(tenant)s ORDER BY started_at DESC, id DESC LIMIT %(limit)s;
 
 -- name: select_latest_profile

@@ -6,10 +6,10 @@
 -- Record one capture of a run (recording it again replaces it).
 INSERT INTO lineage_executions (
     tenant_id, run_id, execution_type, job_name, code_location, status, assets_discovered,
-    edges_created, errors, started_at, completed_at
+    edges_created, errors, notes, started_at, completed_at
 )
 VALUES (:tenant, :run_id, :execution_type, :job, :code_location, :status, :assets_discovered,
-        :edges_created, :errors, :started_at, :completed_at)
+        :edges_created, :errors, :notes, :started_at, :completed_at)
 ON CONFLICT (tenant_id, run_id, execution_type) DO UPDATE SET
     job_name = excluded.job_name,
     code_location = excluded.code_location,
@@ -17,6 +17,7 @@ ON CONFLICT (tenant_id, run_id, execution_type) DO UPDATE SET
     assets_discovered = excluded.assets_discovered,
     edges_created = excluded.edges_created,
     errors = excluded.errors,
+    notes = excluded.notes,
     started_at = excluded.started_at,
     completed_at = excluded.completed_at;
 
@@ -24,7 +25,7 @@ ON CONFLICT (tenant_id, run_id, execution_type) DO UPDATE SET
 -- The latest captures, newest first.
 SELECT run_id, execution_type, job_name, code_location, status, assets_discovered,
        edges_created, errors AS "errors [lineage_json]", started_at AS "started_at [lineage_time]",
-       completed_at AS "completed_at [lineage_time]"
+       completed_at AS "completed_at [lineage_time]", notes AS "notes [lineage_json]"
 FROM lineage_executions WHERE tenant_id = :tenant ORDER BY started_at DESC, id DESC LIMIT :limit;
 
 -- name: select_latest_profile

@@ -1,0 +1,3 @@
+select borough, count(*) as zones
+from {{ source('taxi', 'zones') }}
+group by borough
