@@ -70,7 +70,7 @@ def lineage_definitions(
     translator = translator or LineageTranslator()
     refresh = build_refresh_impact_cache_job(translator=translator)
     profile = build_profile_tables_job(translator=translator)
-    alert_job = build_lineage_alert_job()
+    alert_job = build_lineage_alert_job(webhook_url=webhook_url)
     profile_schedule = build_profile_tables_schedule(
         profile, cron_schedule=profile_cron_schedule, default_status=schedule_status
     )

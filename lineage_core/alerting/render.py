@@ -1,7 +1,9 @@
 """Alert texts: a short line for chat, a Markdown report for the run page, figures for code.
 
 The short ``text`` is Slack-compatible (a webhook payload's ``text`` field); ``report`` is the
-Markdown a ``lineage_alert`` run shows; ``payload()`` carries both and every figure.
+Markdown a ``lineage_alert`` run shows; ``payload()`` carries both and every figure. A run
+failure is ``high`` severity and its title starts with what failed; threshold crossings found
+together are sent as one digest (:func:`threshold_digest`) that keeps each crossing's key.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class Alert(BaseModel):
 
     dedup_key: str
     kind: str  # run_failure | schema_drift | impact_threshold
+    severity: str = "low"  # high (run failures) | medium (schema drift) | low
     title: str
     text: str
     report: str
@@ -28,6 +31,7 @@ class Alert(BaseModel):
     downstream_assets: int = 0
     downstream_jobs: int = 0
     tables: list[dict[str, Any]] = Field(default_factory=list)
+    dedup_keys: list[str] = Field(default_factory=list)  # a digest's: one per crossing
 
     def payload(self) -> dict[str, Any]:
         return {"text": self.text, "alert": self.model_dump(mode="json")}
@@ -49,6 +53,9 @@ def threshold_prefix(threshold: int) -> str:
     return f"impact-threshold:{threshold}:"
 
 
+DIGEST_KEY = "impact-threshold:digest"
+
+
 def run_failure_alert(run_id: str, job: str, impacts: Sequence[ImpactAnalysis], top: int) -> Alert:
     tables = ", ".join(i.asset for i in impacts)
     title = f"Run of {job} failed: {tables} will be stale downstream"
@@ -60,6 +67,7 @@ def run_failure_alert(run_id: str, job: str, impacts: Sequence[ImpactAnalysis], 
     return Alert(
         dedup_key=run_failure_key(run_id),
         kind="run_failure",
+        severity="high",
         title=title,
         text=text,
         report=_report(title, impacts, f"Run `{run_id}` of job `{job}` failed."),
@@ -84,6 +92,7 @@ def schema_drift_alert(
     return Alert(
         dedup_key=schema_drift_key(profile_id),
         kind="schema_drift",
+        severity="medium",
         title=title,
         text=text,
         report=_report(title, [impact], f"Schema change: {change}."),
@@ -114,6 +123,42 @@ def threshold_alert(threshold: int, impact: ImpactAnalysis, top: int) -> Alert:
         downstream_assets=impact.total_impacted_assets,
         downstream_jobs=impact.total_impacted_workflows,
         tables=[{"table": impact.asset, "downstream": impact.total_impacted_assets}],
+    )
+
+
+def threshold_digest(crossings: Sequence[Alert], top: int = 10) -> Alert:
+    """One alert for threshold crossings found together: the crossing itself when alone,
+    else a digest listing every one (largest first) that carries each crossing's key."""
+    if len(crossings) == 1:
+        return crossings[0]
+    ordered = sorted(crossings, key=lambda a: (-a.downstream_assets, a.asset or ""))
+    names = [a.asset or a.dedup_key for a in ordered]
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    title = f"{len(names)} tables crossed the impact threshold: {', '.join(names[:3])}{more}"
+    lines = [f"- {a.title}" for a in ordered[:top]]
+    if len(ordered) > top:
+        lines.append(f"- and {len(ordered) - top} more (see the lineage_alert run)")
+    text = "\n".join(
+        [
+            f":chart_with_upwards_trend: New lineage pushed {len(names)} tables over the "
+            "impact threshold; changes to them now need care:",
+            *lines,
+        ]
+    )
+    report = [f"## {title}", "", "| table | downstream assets | jobs |", "|---|---|---|"]
+    report += [f"| {a.asset} | {a.downstream_assets} | {a.downstream_jobs} |" for a in ordered]
+    for alert in ordered:
+        report += ["", alert.report.replace("## ", "### ", 1)]
+    return Alert(
+        dedup_key=DIGEST_KEY,
+        kind="impact_threshold",
+        title=title,
+        text=text,
+        report="\n".join(report),
+        downstream_assets=ordered[0].downstream_assets,
+        downstream_jobs=max(a.downstream_jobs for a in ordered),
+        tables=[table for alert in ordered for table in alert.tables],
+        dedup_keys=sorted(a.dedup_key for a in crossings),
     )
 
 

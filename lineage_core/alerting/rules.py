@@ -1,4 +1,4 @@
-"""When to alert, and how an alert is kept to one delivery per event.
+"""When to alert.
 
 Three things deserve an alert, each at or above an impact threshold (downstream assets):
 
@@ -9,15 +9,15 @@ Three things deserve an alert, each at or above an impact threshold (downstream 
    (:func:`threshold_crossings`); an asset that falls back under has its alert resolved, so a
    later crossing alerts again.
 
-Every alert has a deduplication key recorded in the store before it is delivered
-(:func:`deliver`), so the same event never alerts twice, across ticks and restarts. The same
-thresholds decide asset checks (:func:`impact_problems`, :func:`schema_change_risk`).
+Every alert has a deduplication key recorded in the store before anything is delivered, so
+the same event never alerts twice, across ticks, restarts and sensors; how each alert then
+reaches each sink once is :mod:`lineage_core.alerting.delivery`'s. The same thresholds decide
+asset checks (:func:`impact_problems`, :func:`schema_change_risk`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING
 
 from lineage_core.alerting.render import (
@@ -31,50 +31,6 @@ from lineage_core.models import ImpactAnalysis, ProfileDrift
 
 if TYPE_CHECKING:
     from lineage_core.store import LineageStore
-
-Sink = Callable[[Alert], tuple[bool, str]]  # delivers one alert: (delivered, detail)
-
-
-@dataclass
-class Delivery:
-    """What became of one alert: already handled before, or delivered (or not) per sink."""
-
-    alert: Alert
-    skipped: bool = False
-    delivered: bool = True
-    results: dict[str, str] = field(default_factory=dict)
-
-
-def deliver(store: LineageStore, alert: Alert, sinks: Mapping[str, Sink]) -> Delivery:
-    """Claim ``alert``'s key, then deliver it to every sink in order and record how it went.
-
-    A key already handled is skipped; a ``pending`` one (a delivery interrupted before it was
-    recorded) is delivered again.
-    """
-    status = store.claim_alert(
-        alert.dedup_key, kind=alert.kind, body=alert.payload(), asset=alert.asset
-    )
-    if status is not None and status != "pending":
-        return Delivery(alert, skipped=True)
-    outcome = Delivery(alert)
-    for name, sink in sinks.items():
-        delivered, detail = sink(alert)
-        outcome.results[name] = detail
-        outcome.delivered &= delivered
-    store.finish_alert(
-        alert.dedup_key,
-        status="delivered" if outcome.delivered else "failed",
-        deliveries=outcome.results,
-    )
-    return outcome
-
-
-def baseline(store: LineageStore, alert: Alert) -> None:
-    """Record an alert as already known, without delivering it (a sensor's first look)."""
-    store.claim_alert(
-        alert.dedup_key, kind=alert.kind, body=alert.payload(), asset=alert.asset,
-        status="baseline",
-    )  # fmt: skip
 
 
 def impact_of(store: LineageStore, table: str, top: int) -> ImpactAnalysis | None:

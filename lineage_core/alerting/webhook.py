@@ -1,33 +1,111 @@
-"""The webhook sink: a JSON POST with retries, backoff and a timeout, on the standard library."""
+"""The webhook sink: a JSON POST on the standard library, whose whole call has a deadline.
+
+A socket timeout bounds each read, not the request: a server that trickles its reply one byte
+at a time keeps a plain ``urlopen`` waiting for minutes. So each request runs on an
+``http.client`` connection in a worker thread, and the caller's thread shuts the connection
+down when the deadline passes; the worker's blocked read then returns at once. Nothing a
+server answers (garbage instead of HTTP, a reset, a hang) escapes as an exception: every
+outcome is ``(delivered, detail)``.
+
+A request is retried only when the server answered that it did not take it (429 or 5xx) or
+refused the connection, never after a timeout or a broken reply: the server may have the
+alert already.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
+import socket
+import ssl
+import threading
 import time
-import urllib.error
-import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
+
+HEADERS = {"Content-Type": "application/json", "User-Agent": "dagster-lineage-alerts"}
 
 
 def post_webhook(
-    url: str, payload: dict[str, Any], *, timeout: float, attempts: int, backoff: float
+    url: str,
+    payload: dict[str, Any],
+    *,
+    timeout: float,
+    attempts: int = 1,
+    backoff: float = 0.5,
 ) -> tuple[bool, str]:
-    """POST JSON, retrying on errors and 5xx answers; returns (delivered, detail)."""
+    """POST JSON; returns (delivered, detail). ``timeout`` bounds the whole call: every
+    attempt and pause, from connecting to the last byte of the status and headers."""
+    deadline = time.monotonic() + timeout
     body = json.dumps(payload).encode()
-    detail = ""
-    for attempt in range(1, attempts + 1):
-        request = urllib.request.Request(
-            url, data=body, method="POST", headers={"Content-Type": "application/json"}
-        )
+    detail, made = f"no time left of {timeout:.3g}s", 0
+    while made < max(1, attempts):
+        if made:
+            time.sleep(max(0.0, min(backoff * 2 ** (made - 1), deadline - time.monotonic())))
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        status, detail, retry = _post_once(url, body, left)
+        made += 1
+        if status is not None and status < 300:
+            return True, detail if made == 1 else f"{detail} after {made} attempt(s)"
+        if not retry:
+            break
+    return False, detail if made <= 1 else f"{detail} after {made} attempt(s)"
+
+
+def _post_once(url: str, body: bytes, seconds: float) -> tuple[int | None, str, bool]:
+    """(HTTP status or None, detail, worth retrying) of one POST that ends within ``seconds``."""
+    try:
+        connection, target = _connection(url, seconds)
+    except ValueError as exc:
+        return None, f"Invalid webhook URL: {exc}", False
+    outcome: dict[str, Any] = {}
+
+    def request() -> None:
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return True, f"HTTP {response.status} after {attempt} attempt(s)"
-        except urllib.error.HTTPError as exc:
-            detail = f"HTTP {exc.code}"
-            if exc.code < 500 and exc.code != 429:
-                return False, f"{detail} (not retried)"
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            detail = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
-        if attempt < attempts:
-            time.sleep(backoff * 2 ** (attempt - 1))
-    return False, f"{detail} after {attempts} attempt(s)"
+            connection.request("POST", target, body=body, headers=HEADERS)
+            outcome["status"] = connection.getresponse().status
+        except Exception as exc:  # any failure is this attempt's outcome
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=request, name="lineage-webhook", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        _shut(connection)
+        worker.join(1.0)
+        return None, f"no complete reply within {seconds:.3g}s", False
+    _shut(connection)
+    if "status" in outcome:
+        status = outcome["status"]
+        if status < 300:
+            return status, f"HTTP {status}", False
+        retry = status >= 500 or status == 429
+        return status, f"HTTP {status}" + ("" if retry else " (not retried)"), retry
+    error = outcome.get("error")
+    refused = isinstance(error, ConnectionRefusedError)
+    return None, f"{type(error).__name__}: {error}", refused
+
+
+def _connection(url: str, seconds: float) -> tuple[http.client.HTTPConnection, str]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http(s) URL")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if parts.scheme == "https":
+        context = ssl.create_default_context()
+        return http.client.HTTPSConnection(
+            parts.hostname, parts.port, timeout=seconds, context=context
+        ), target
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=seconds), target
+
+
+def _shut(connection: http.client.HTTPConnection) -> None:
+    """Close the connection; a read blocked on its socket in another thread returns at once."""
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    connection.close()

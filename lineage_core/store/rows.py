@@ -12,7 +12,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -134,6 +134,32 @@ _EXECUTION_COLUMNS = (
     "notes",
 )
 _ALERT_COLUMNS = ("dedup_key", "kind", "asset", "status", "body", "deliveries", "created_at")
+_DELIVERY_COLUMNS = (
+    "dedup_key",
+    "sink",
+    "status",
+    "attempts",
+    "max_attempts",
+    "detail",
+    "lease_until",
+    "next_attempt_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryClaim:
+    """One attempt at delivering an alert to one sink, held by whoever claimed it.
+
+    Only ``delivery_id`` and ``attempt`` identify the claim to the store; the rest says what
+    to deliver (``body`` is the alert's payload as recorded).
+    """
+
+    delivery_id: int
+    attempt: int
+    sink: str
+    dedup_key: str
+    kind: str = ""
+    body: Mapping[str, Any] = field(default_factory=dict)
 
 
 def execution_from_row(row: tuple) -> dict[str, Any]:
@@ -142,6 +168,18 @@ def execution_from_row(row: tuple) -> dict[str, Any]:
 
 def alert_from_row(row: tuple) -> dict[str, Any]:
     return dict(zip(_ALERT_COLUMNS, row, strict=True))
+
+
+def delivery_from_row(row: tuple) -> dict[str, Any]:
+    return dict(zip(_DELIVERY_COLUMNS, row, strict=True))
+
+
+def claim_from_rows(claimed: tuple, alert: tuple) -> DeliveryClaim:
+    """A claim from its delivery row (id, alert id, sink, attempts) and its alert's row
+    (id, key, kind, body)."""
+    delivery_id, _, sink, attempt = claimed
+    _, dedup_key, kind, body = alert
+    return DeliveryClaim(delivery_id, attempt, sink, dedup_key, kind, body)
 
 
 def impact_model(

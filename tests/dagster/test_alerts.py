@@ -1,57 +1,22 @@
 """The impact alert sensor: real failed runs, real profiles, new edges, a real webhook server."""
 
-import json
 import sqlite3
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import time
 
 import dagster as dg
 import pytest
+from alert_harness import (
+    alert_defs,
+    fail_loader,
+    record_lineage,
+    run_all,
+    tick,
+)
+from webhook_servers import Webhook
 
 from lineage_core import open_store
 from lineage_core.profiling import profile_table
-from lineage_dagster import LineageResource
-from lineage_dagster.sensors.alerts import AlertCursor, build_impact_alert_sensor
-
-
-@dg.op(config_schema={"fail": bool})
-def load(context):
-    if context.op_config["fail"]:
-        raise RuntimeError("the warehouse is on fire")
-
-
-@dg.job
-def loader():
-    load()
-
-
-class Webhook:
-    """A real HTTP server on 127.0.0.1 that records what it receives."""
-
-    def __init__(self, failures: int = 0) -> None:
-        self.requests: list[dict] = []
-        self.failures = failures
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.requests.append(json.loads(body))
-                status = 500 if len(outer.requests) <= outer.failures else 200
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+from lineage_dagster.sensors.alerts import AlertCursor
 
 
 @pytest.fixture(name="webhook")
@@ -67,53 +32,29 @@ def fixture_instance():
         yield instance
 
 
-def _lineage(store_url, downstream=6):
-    with open_store(store_url) as store:
-        store.record_edge("wh.raw.src", "wh.stg.orders", job="loader", op="load", run_id="r0")
-        store.record_edges(
-            [
-                {"source": "wh.stg.orders", "target": f"wh.mart.m{i}", "job": f"mart{i % 2}"}
-                for i in range(downstream)
-            ]
-        )
+def _config(request: dg.RunRequest) -> dict:
+    return request.run_config["ops"]["lineage_alert_report"]["config"]
 
 
-def _defs(store_url, **kwargs):
-    return dg.Definitions(
-        jobs=[loader],
-        sensors=[build_impact_alert_sensor(threshold=5, **kwargs)],
-        resources={"lineage": LineageResource(database_url=store_url)},
-    )
-
-
-def _tick(instance, defs, cursor=None):
-    sensor = defs.resolve_sensor_def("lineage_impact_alert_sensor")
-    context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, definitions=defs, resources=defs.resources
-    )
-    return sensor.evaluate_tick(context)
-
-
-def _fail(instance):
-    result = loader.execute_in_process(
-        instance=instance, run_config={"ops": {"load": {"config": {"fail": True}}}},
-        raise_on_error=False,
-    )  # fmt: skip
-    assert not result.success
-    return result.run_id
+def _keys(request: dg.RunRequest) -> list[str]:
+    """The alert keys a run delivers: its alert's, or each of a digest's."""
+    return _config(request)["dedup_keys"] or [_config(request)["dedup_key"]]
 
 
 def test_failed_run_alerts_once_with_a_useful_text(instance, store_url, webhook):
-    _lineage(store_url)
-    defs = _defs(store_url, webhook_url=webhook.url)
-    run_id = _fail(instance)
-    first = _tick(instance, defs)
-    again = _tick(instance, defs)  # the same events, as after a lost cursor
+    record_lineage(store_url)
+    defs = alert_defs(store_url, webhook_url=webhook.url)
+    run_id = fail_loader(instance)
+    first = tick(instance, defs)
+    again = tick(instance, defs)  # the same events, as after a lost cursor
 
     [request] = first.run_requests
-    assert request.run_key == f"run-failure:{run_id}"
+    assert request.run_key.startswith(f"run-failure:{run_id}:")  # one key per attempt
     assert request.tags["lineage/alert"] == "run_failure"
     assert again.run_requests == []
+    assert webhook.requests == []  # the run posts it, not the sensor
+    [run] = run_all(instance, defs, first.run_requests)
+    assert run.success
     [posted] = webhook.requests
     text = posted["text"]
     assert f"run {run_id[:8]} of job loader failed" in text
@@ -130,10 +71,10 @@ def test_failed_run_alerts_once_with_a_useful_text(instance, store_url, webhook)
 
 
 def test_the_alert_job_shows_the_report(instance, store_url):
-    _lineage(store_url)
-    defs = _defs(store_url)
-    _fail(instance)
-    [request] = _tick(instance, defs).run_requests
+    record_lineage(store_url)
+    defs = alert_defs(store_url)
+    fail_loader(instance)
+    [request] = tick(instance, defs).run_requests
     job = defs.resolve_job_def("lineage_alert")
     result = job.execute_in_process(instance=instance, run_config=request.run_config)
     [output] = [e for e in result.all_events if e.event_type_value == "STEP_OUTPUT"]
@@ -143,88 +84,105 @@ def test_the_alert_job_shows_the_report(instance, store_url):
 
 
 def test_small_impact_does_not_alert(instance, store_url, webhook):
-    _lineage(store_url, downstream=3)
-    defs = _defs(store_url, webhook_url=webhook.url)
-    _fail(instance)
-    result = _tick(instance, defs)
+    record_lineage(store_url, downstream=3)
+    defs = alert_defs(store_url, webhook_url=webhook.url)
+    fail_loader(instance)
+    result = tick(instance, defs)
     assert result.run_requests == [] and webhook.requests == []
     assert AlertCursor.parse(result.cursor).failures_after > 0
 
 
 def test_webhook_down_is_retried_recorded_as_failed_and_does_not_block(instance, store_url):
-    _lineage(store_url)
+    record_lineage(store_url)
     flaky = Webhook(failures=1)
     try:
-        defs = _defs(store_url, webhook_url=flaky.url, webhook_backoff_seconds=0.01)
-        _fail(instance)
-        result = _tick(instance, defs)
-        assert len(flaky.requests) == 2  # one 500, then delivered
+        defs = alert_defs(store_url, webhook_url=flaky.url, webhook_backoff_seconds=0.01)
+        fail_loader(instance)
+        result = tick(instance, defs)
         assert len(result.run_requests) == 1
+        [red] = run_all(instance, defs, result.run_requests)  # one 500: not delivered
+        time.sleep(0.05)  # the backoff
+        result = tick(instance, defs, cursor=result.cursor)
+        [green] = run_all(instance, defs, result.run_requests)  # a new run delivers it
+        assert len(flaky.requests) == 2  # one 500, then delivered
+        assert (red.success, green.success) == (False, True)
     finally:
         flaky.close()
 
-    dead = _defs(store_url, webhook_url=flaky.url, webhook_attempts=3, webhook_backoff_seconds=0.01)
-    _fail(instance)
-    _fail(instance)
-    result = _tick(instance, dead, cursor=result.cursor)
+    dead = alert_defs(
+        store_url, webhook_url=flaky.url, webhook_attempts=3, webhook_backoff_seconds=0.01
+    )
+    fail_loader(instance)
+    fail_loader(instance)
+    result = tick(instance, dead, cursor=result.cursor)
     assert len(result.run_requests) == 2  # both alerts still reach their other sinks
+    for _ in range(5):  # each retry is a run of its own, until the attempts run out
+        if not result.run_requests:
+            break
+        run_all(instance, dead, result.run_requests)
+        time.sleep(0.05)
+        result = tick(instance, dead, cursor=result.cursor)
     with open_store(store_url) as store:
         statuses = sorted(a["status"] for a in store.alerts(kind="run_failure"))
         failed = [a for a in store.alerts() if a["status"] == "failed"]
     assert statuses == ["delivered", "failed", "failed"]
     assert "after 3 attempt(s)" in failed[0]["deliveries"]["webhook"]
-    again = _tick(instance, dead, cursor=result.cursor)
-    assert again.run_requests == []  # the cursor moved past them
+    assert failed[0]["deliveries"]["job"].startswith("shown by run ")
+    again = tick(instance, dead, cursor=result.cursor)
+    assert again.run_requests == []  # the cursor moved past them and no attempt is left
 
 
 def test_schema_drift_on_an_impactful_table_alerts(instance, store_url, tmp_path, webhook):
-    _lineage(store_url)
+    record_lineage(store_url)
     db = tmp_path / "wh.db"
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE orders (id INTEGER, amount REAL)")
         conn.execute("INSERT INTO orders VALUES (1, 2.0)")
-    defs = _defs(store_url, webhook_url=webhook.url)
-    cursor = _tick(instance, defs).cursor  # baseline
+    defs = alert_defs(store_url, webhook_url=webhook.url)
+    cursor = tick(instance, defs).cursor  # baseline
     with open_store(store_url) as store:
         store.add_profile(profile_table("wh.stg.orders", f"sqlite:///{db}"))
         with sqlite3.connect(db) as conn:
             conn.execute("ALTER TABLE orders ADD COLUMN region TEXT")
         store.add_profile(profile_table("wh.stg.orders", f"sqlite:///{db}"))
-    result = _tick(instance, defs, cursor=cursor)
+    result = tick(instance, defs, cursor=cursor)
     [request] = result.run_requests
     assert request.tags["lineage/alert"] == "schema_drift"
+    run_all(instance, defs, result.run_requests)
     [posted] = webhook.requests
     assert "The schema of wh.stg.orders changed (added ['region']" in posted["text"]
-    assert _tick(instance, defs, cursor=result.cursor).run_requests == []
+    assert tick(instance, defs, cursor=result.cursor).run_requests == []
 
 
 def test_new_lineage_pushing_impact_over_the_threshold_alerts(instance, store_url, webhook):
-    _lineage(store_url, downstream=3)
+    record_lineage(store_url, downstream=3)
     with open_store(store_url) as store:
         store.record_edge("wh.big.hub", "wh.big.a")
         for i in range(6):
             store.record_edge("wh.big.a", f"wh.big.leaf{i}")
-    defs = _defs(store_url, webhook_url=webhook.url)
-    first = _tick(instance, defs)
+    defs = alert_defs(store_url, webhook_url=webhook.url)
+    first = tick(instance, defs)
     assert first.run_requests == [] and webhook.requests == []  # already over: baseline
 
     with open_store(store_url) as store:
         store.record_edge("wh.stg.orders", "wh.mart.extra1")
         store.record_edge("wh.stg.orders", "wh.mart.extra2")
-    second = _tick(instance, defs, cursor=first.cursor)
-    keys = sorted(r.run_key for r in second.run_requests)
+    second = tick(instance, defs, cursor=first.cursor)
+    [digest] = second.run_requests  # one run for both crossings, each keeping its key
+    keys = _keys(digest)
     assert keys == ["impact-threshold:5:wh.raw.src", "impact-threshold:5:wh.stg.orders"]
-    assert any("pushed wh.stg.orders over the impact threshold of 5" in r["text"]
+    run_all(instance, defs, second.run_requests)
+    assert any("wh.stg.orders now has 5 downstream assets (threshold 5)" in r["text"]
                for r in webhook.requests)  # fmt: skip
-    assert _tick(instance, defs, cursor=second.cursor).run_requests == []
+    assert tick(instance, defs, cursor=second.cursor).run_requests == []
 
     with open_store(store_url) as store:  # back under, then over again: a new alert
         store.remove_edges("wh.stg.orders", "wh.mart.extra1")
         store.remove_edges("wh.stg.orders", "wh.mart.extra2")
-    third = _tick(instance, defs, cursor=second.cursor)
+    third = tick(instance, defs, cursor=second.cursor)
     assert third.run_requests == []
     with open_store(store_url) as store:
         store.record_edge("wh.stg.orders", "wh.mart.extra3")
         store.record_edge("wh.stg.orders", "wh.mart.extra4")
-    fourth = _tick(instance, defs, cursor=third.cursor)
-    assert "impact-threshold:5:wh.stg.orders" in [r.run_key for r in fourth.run_requests]
+    fourth = tick(instance, defs, cursor=third.cursor)
+    assert "impact-threshold:5:wh.stg.orders" in [k for r in fourth.run_requests for k in _keys(r)]

@@ -277,12 +277,15 @@ def test_failed_run_raises_an_impact_alert(deployment: DagsterDeployment, varian
         deployment.check_alive()
         with open_store(variant.lineage_url) as store:
             alerts = {a["dedup_key"]: a for a in store.alerts(kind="run_failure")}
-        return alerts.get(f"run-failure:{failed_run}")
+        alert = alerts.get(f"run-failure:{failed_run}")
+        # Recorded by the sensor, delivered once its lineage_alert run has shown it.
+        return alert if alert is not None and alert["status"] == "delivered" else None
 
-    alert = wait_for(stored_alert, timeout=120, interval=2, what="the run_failure alert")
-    deployment.mark("run_failure alert recorded")
-    assert (alert["asset"], alert["status"]) == ("warehouse.stg_payments", "delivered")
-    assert alert["deliveries"] == {"log": "delivered", "job": "requested"}
+    alert = wait_for(stored_alert, timeout=240, interval=2, what="the delivered run_failure alert")
+    deployment.mark("run_failure alert delivered")
+    assert alert["asset"] == "warehouse.stg_payments"
+    assert alert["deliveries"]["log"] == "delivered"
+    assert alert["deliveries"]["job"].startswith("shown by run ")
     body = alert["body"]["alert"]
     assert (body["run_id"], body["downstream_assets"], body["downstream_jobs"]) == (
         failed_run,
@@ -301,7 +304,8 @@ def test_failed_run_raises_an_impact_alert(deployment: DagsterDeployment, varian
     assert run["jobName"] == "lineage_alert"
     assert tags["lineage/asset"] == "warehouse.stg_payments"
     assert tags["dagster/sensor_name"] == "lineage_impact_alert_sensor"
-    assert tags["dagster/run_key"] == f"run-failure:{failed_run}"
+    assert tags["dagster/run_key"].startswith(f"run-failure:{failed_run}:")
+    assert tags["lineage/severity"] == "high"
 
 
 def test_profiling_job_records_row_counts(variant, profile_run):
