@@ -8,6 +8,7 @@ on first use, so that importing this package does not import sqlglot.
 from typing import TYPE_CHECKING, Any
 
 from lineage_core.errors import (
+    AssetHasEdges,
     AssetNotFound,
     ImportFileError,
     InvalidArgument,
@@ -15,10 +16,12 @@ from lineage_core.errors import (
     LineageError,
     LineageNotEnabled,
     NotFound,
+    OperatorOnly,
     QueryTimeout,
     SqlLineageError,
     StoreDataError,
     StoreError,
+    StoreNotFound,
     StoreUnavailable,
     TenantExists,
     TenantNotFound,
@@ -56,6 +59,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AffectedJob",
     "Asset",
+    "AssetHasEdges",
     "AssetNotFound",
     "ColumnMapping",
     "ColumnProfile",
@@ -76,6 +80,7 @@ __all__ = [
     "LineageNotEnabled",
     "LineageStore",
     "NotFound",
+    "OperatorOnly",
     "ProfileDrift",
     "QualifiedName",
     "QueryTimeout",
@@ -86,6 +91,7 @@ __all__ = [
     "SqlLineageIssue",
     "StoreDataError",
     "StoreError",
+    "StoreNotFound",
     "StoreUnavailable",
     "TableFlow",
     "TableProfile",

@@ -353,6 +353,10 @@ def apply_run(store: LineageStore, lineage: RunLineage) -> CaptureResult:
     retired = 0
     with store.transaction():
         result = store.record_edges(lineage.edges) if lineage.edges else None
+        on_edges = {name for edge in lineage.edges for name in (edge.source, edge.target)}
+        written = {table for _, table in lineage.written} - on_edges
+        if alone := lineage.assets - on_edges:
+            store.record_assets(sources=alone - written, targets=written)
         for name in sorted(lineage.files & lineage.assets):
             store.upsert_asset(name, type="file")
         if lineage.status == SUCCESS and lineage.written:

@@ -37,6 +37,11 @@ class AssetNotFound(NotFound):
         super().__init__(message)
 
 
+class StoreNotFound(NotFound):
+    """No lineage store where one was expected: only ``lineage init`` (or the Dagster
+    integration, which owns its store) creates one, so a typo never yields an empty store."""
+
+
 class TenantNotFound(NotFound):
     """Tenants are made explicitly; a typo must never create a new, empty one."""
 
@@ -61,6 +66,32 @@ class LineageNotEnabled(LineageError):
     def __init__(self, tenant: str) -> None:
         self.tenant = tenant
         super().__init__(f"{self.MESSAGE} (tenant {tenant!r} is on the standard edition)")
+
+
+class OperatorOnly(LineageNotEnabled):
+    """Creating tenants and changing editions are an operator's commands: a store opened for
+    a standard tenant refuses them, so a tenant cannot upgrade itself or make new tenants."""
+
+    def __init__(self, tenant: str, action: str) -> None:
+        self.tenant = tenant
+        LineageError.__init__(
+            self,
+            f"{action} is an operator's command, and tenant {tenant!r} is on the standard "
+            "edition: run it as a premium tenant such as 'default' "
+            "(`lineage --tenant default tenant ...`)",
+        )
+
+
+class AssetHasEdges(LineageError):
+    """An asset that edges still touch is removed only together with them, when asked."""
+
+    def __init__(self, name: str, edges: int) -> None:
+        self.name = name
+        self.edges = edges
+        super().__init__(
+            f"Asset {name!r} has {edges} edge(s); remove them first, or remove the asset with "
+            f"its edges (`lineage remove asset {name} --with-edges`, with_edges=True)"
+        )
 
 
 class StoreError(LineageError):

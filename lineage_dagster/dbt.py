@@ -5,10 +5,12 @@ dagster-dbt emits ``dagster/column_lineage`` only when a project asks for it
 definition carries what is needed instead: its node's unique id and the manifest
 (``dagster_dbt/unique_id``, ``dagster_dbt/manifest``). The SQL a run executed is in the
 manifest of the run's own dbt invocation (dagster-dbt writes it to
-``<target>/<op>-<run id[:7]>-<suffix>/manifest.json``, the target being ``$DBT_TARGET_PATH``
-or the project's ``target``), else in the definitions' manifest when it was compiled. The
-columns of the tables it reads come from ``catalog.json`` when one sits beside a manifest,
-else from the columns the project documents. The SQL is then read by
+``<project>/<target>/<op>-<run id[:7]>-<suffix>/manifest.json``, the target being
+``$DBT_TARGET_PATH`` or ``target``, relative to the project folder, which comes from the
+asset's ``DbtProject`` or from the code location's ``DbtCliResource``), else in the
+definitions' manifest when it was compiled. The columns of the tables it reads come from
+``catalog.json`` when there is one: documented columns are often a subset, and taken as the
+whole table they would send an unqualified column to the wrong table. The SQL is then read by
 :func:`lineage_core.extract_lineage` as ``CREATE TABLE <relation> AS <compiled SQL>``, so its
 mappings are named by the manifest's relations, as dagster-dbt names the tables.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +37,9 @@ _DIALECTS = {"databricks": "databricks", "spark": "spark", "sqlserver": "tsql", 
 class DbtColumns:
     """Column mappings of the dbt models one run built; artifacts are read once per run."""
 
-    def __init__(self, run_id: str) -> None:
+    def __init__(self, run_id: str, project_dirs: Sequence[Path] = ()) -> None:
         self.run_id = run_id
+        self.project_dirs = list(project_dirs)
         self._artifacts: dict[tuple[str, str], tuple[dict, dict] | None] = {}
 
     def declaration(
@@ -76,26 +79,49 @@ class DbtColumns:
         when none is found), read once."""
         key = (step_key, str(getattr(project, "project_dir", "")))
         if key not in self._artifacts:
-            self._artifacts[key] = _find_artifacts(self.run_id, step_key, project)
+            folders = _target_folders(project, self.project_dirs)
+            self._artifacts[key] = _find_artifacts(self.run_id, step_key, folders)
         return self._artifacts[key] or ({}, {})
 
 
-def _target_folders(project: Any) -> list[Path]:
+def project_dirs(repository_def: Any) -> list[Path]:
+    """The project folders the code location's resources are configured with (a
+    ``DbtCliResource``'s ``project_dir``): where dbt wrote the artifacts of runs whose assets
+    carry no ``DbtProject``."""
+    found = []
+    try:
+        resources = repository_def.get_top_level_resources() if repository_def else {}
+    except Exception:  # a location whose resources cannot be listed: no folders from it
+        return []
+    for resource in resources.values():
+        field = getattr(resource, "config_field", None)
+        config = field.default_value if field is not None and field.default_provided else {}
+        folder = config.get("project_dir") if isinstance(config, Mapping) else None
+        if isinstance(folder, str) and folder:
+            found.append(Path(folder))
+    return found
+
+
+def _target_folders(project: Any, project_dirs: Sequence[Path]) -> list[Path]:
+    """Where a dbt invocation may have written its artifacts: ``$DBT_TARGET_PATH`` (as dbt
+    resolves it, against the project folder), the project's target path, ``target``."""
     folders = []
-    if target := os.environ.get("DBT_TARGET_PATH"):
+    target = os.environ.get("DBT_TARGET_PATH")
+    project_folders = [getattr(project, "project_dir", None), *project_dirs]
+    for project_dir in filter(None, project_folders):
+        folders += [Path(project_dir) / (target or "target"), Path(project_dir) / "target"]
+    if target:
         folders.append(Path(target))
-    project_dir = getattr(project, "project_dir", None)
-    target_path = getattr(project, "target_path", None)
-    if project_dir is not None:
-        folders.append(Path(project_dir) / (target_path or "target"))
-    if target_path is not None:
+    if (target_path := getattr(project, "target_path", None)) is not None:
         folders.append(Path(target_path))
     return list(dict.fromkeys(folder for folder in folders if folder.is_dir()))
 
 
-def _find_artifacts(run_id: str, step_key: str, project: Any) -> tuple[dict, dict] | None:
+def _find_artifacts(
+    run_id: str, step_key: str, folders: Sequence[Path]
+) -> tuple[dict, dict] | None:
     op = step_key.split("[", 1)[0]
-    for folder in _target_folders(project):
+    for folder in folders:
         for invocation in sorted(folder.glob(f"{op}-{run_id[:7]}-*")):
             manifest = _read_json(invocation / "manifest.json")
             if manifest:
@@ -119,16 +145,14 @@ def _read_json(path: Path) -> dict:
 def _known_columns(
     manifest: Mapping[str, Any], catalog: Mapping[str, Any], node: Mapping[str, Any]
 ) -> dict[str, list[str]]:
-    """Columns of the relations ``node`` reads: the catalog's, else the documented ones."""
+    """Columns of the relations ``node`` reads, as the catalog (the database) has them."""
     columns: dict[str, list[str]] = {}
     entries = {**catalog.get("sources", {}), **catalog.get("nodes", {})}
     nodes = {**manifest.get("sources", {}), **manifest.get("nodes", {})}
     for parent in node.get("depends_on", {}).get("nodes", []):
         relation = nodes.get(parent, {}).get("relation_name")
-        if not relation:
-            continue
-        found = entries.get(parent, {}).get("columns") or nodes.get(parent, {}).get("columns")
-        if found:
+        found = entries.get(parent, {}).get("columns")
+        if relation and found:
             columns[relation] = list(found)
     return columns
 

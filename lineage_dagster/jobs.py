@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 from pydantic import BaseModel, Field
 
-from lineage_core import LineageError, TableProfile
+from lineage_core import AssetNotFound, LineageError, NotFound, TableProfile
 from lineage_core.connections import connection_for_table
 from lineage_core.profiling import profile_table
 from lineage_core.profiling.drift import describe_schema_change
@@ -147,11 +147,15 @@ class ProfileTask(BaseModel):
 
 
 class ProfileOutcome(BaseModel):
+    """What became of one table: profiled, failed (``error``) or skipped (``skipped``, the
+    reason: it has no connection, as a source system's table often has not)."""
+
     table: str
     profile_id: int | None = None
     row_count: int | None = None
     schema_changed: bool = False
     error: str | None = None
+    skipped: str | None = None
 
 
 def _mapping_key(table: str, seen: set[str]) -> str:
@@ -233,8 +237,11 @@ def build_profile_tables_job(
 ) -> dg.JobDefinition:
     """A job that profiles the selected tables, one step per table, and stores the history.
 
-    Each table is its own (dynamic) step: a table that fails logs its error on its own step
-    while the others finish; the summary step then fails the run, listing every failure.
+    The tenant's edition is checked first: a standard (or unknown) tenant's run fails before
+    any table is read. Each table is its own (dynamic) step: a table that fails logs its
+    error on its own step while the others finish; the summary step then fails the run,
+    listing every failure. A table without a connection (a source system's, typically) is
+    skipped, not failed: the summary lists it and the run stays green.
     Each profile is observed on the matching Dagster asset (``dagster/row_count``,
     ``dagster/column_schema``, column statistics), so the UI shows and plots it.
     """
@@ -244,8 +251,12 @@ def build_profile_tables_job(
     def select_tables(
         context: dg.OpExecutionContext, config: ProfileTablesConfig, lineage: LineageResource
     ):
-        with lineage.get_store() as store:
-            tables = _select_tables(store, config)
+        try:
+            with lineage.get_store() as store:
+                store.require_lineage()
+                tables = _select_tables(store, config)
+        except LineageError as exc:
+            raise dg.Failure(description=str(exc)) from exc
         if len(tables) > config.max_tables:
             raise dg.Failure(
                 f"The selection names more than {config.max_tables} tables; narrow it or raise "
@@ -269,16 +280,23 @@ def build_profile_tables_job(
         table = task.table
         try:
             with lineage.get_store() as store:
+                store.require_lineage()  # again: a re-executed step skips the selection
                 try:
                     asset_connection = store.get_asset(table).connection
-                except LineageError:
+                except AssetNotFound:
                     asset_connection = None
-                connection = connection_for_table(
-                    table,
-                    asset_connection=asset_connection,
-                    fallback=task.connection,
-                    connections=lineage.get_connections(),
-                )
+                try:
+                    connection = connection_for_table(
+                        table,
+                        asset_connection=asset_connection,
+                        fallback=task.connection,
+                        connections=lineage.get_connections(),
+                    )
+                except NotFound as exc:
+                    if task.connection is not None:
+                        raise  # the run's own connection is unknown: a real error
+                    context.log.info(f"Skipped {table}: {exc}")
+                    return ProfileOutcome(table=table, skipped="no connection")
                 profile = profile_table(
                     table, connection, exact=task.exact, timeout_seconds=task.timeout_seconds
                 )
@@ -302,25 +320,39 @@ def build_profile_tables_job(
     @dg.op(name=f"{name}_summary")
     def summarize(context: dg.OpExecutionContext, outcomes: list[ProfileOutcome]) -> dg.Output[int]:
         failed = [o for o in outcomes if o.error]
+        skipped = sorted(o.table for o in outcomes if o.skipped)
+        attempted = len(outcomes) - len(skipped)
         rows = [
-            (o.table, o.row_count, "yes" if o.schema_changed else "", o.error or "")
+            (
+                o.table, o.row_count, "yes" if o.schema_changed else "",
+                f"skipped: {o.skipped}" if o.skipped else "failed" if o.error else "profiled",
+                o.error or "",
+            )
             for o in outcomes
-        ]
+        ]  # fmt: skip
         metadata = {
-            "tables_profiled": len(outcomes) - len(failed),
+            "tables_profiled": attempted - len(failed),
             "tables_failed": len(failed),
+            "tables_skipped": len(skipped),
+            "skipped": dg.MetadataValue.text(", ".join(skipped)),
             "summary": dg.MetadataValue.md(
-                markdown_table(["table", "rows", "schema drift", "error"], sorted(rows))
+                markdown_table(["table", "rows", "schema drift", "outcome", "error"], sorted(rows))
             ),
         }
+        if skipped:
+            context.log.info(
+                f"Skipped {len(skipped)} table(s) without a connection: {', '.join(skipped)}; "
+                "to profile them, name a connection after their first part or record one on "
+                "their asset"
+            )
         if failed:
             raise dg.Failure(
-                description=f"{len(failed)} of {len(outcomes)} table(s) could not be profiled: "
+                description=f"{len(failed)} of {attempted} table(s) could not be profiled: "
                 + "; ".join(f"{o.table}: {o.error}" for o in failed),
                 metadata=metadata,
             )
-        context.log.info(f"Profiled {len(outcomes)} table(s)")
-        return dg.Output(len(outcomes), metadata=metadata)
+        context.log.info(f"Profiled {attempted} table(s)")
+        return dg.Output(attempted, metadata=metadata)
 
     @dg.job(
         name=name,

@@ -19,7 +19,7 @@ from lineage_core import InvalidName
 from lineage_core.capture import RunLineage, assemble_run, declare, names_for
 from lineage_core.propagation import StepLineage
 from lineage_core.resolution import NameContext
-from lineage_dagster.dbt import DbtColumns
+from lineage_dagster.dbt import DbtColumns, project_dirs
 from lineage_dagster.metadata import COLUMN_LINEAGE, column_lineage_declaration, parse_metadata
 from lineage_dagster.translator import (
     TABLE_NAME,
@@ -40,7 +40,10 @@ _MAPPING_KEY = re.compile(r"\[[^\]]*\]")
 
 
 def run_belongs_to(
-    run: dg.DagsterRun, location: str | None, repository_def: dg.RepositoryDefinition | None
+    run: dg.DagsterRun,
+    location: str | None,
+    repository_def: dg.RepositoryDefinition | None,
+    instance: dg.DagsterInstance | None = None,
 ) -> bool:
     """Runs of this code location only: each location's sensors handle their own runs."""
     origin = run.remote_job_origin
@@ -48,7 +51,24 @@ def run_belongs_to(
         return origin.location_name == location
     if repository_def is None:
         return True
-    return repository_def.has_job(run.job_name) or run.job_name.startswith("__")
+    if not run.job_name.startswith("__"):
+        return repository_def.has_job(run.job_name)
+    # An implicit asset job (a run of `materialize`, `execute_in_process`, the UI's
+    # "Materialize") exists in every location with assets: the run is this location's if it
+    # materialized this location's assets.
+    graph = repository_def.asset_graph
+    if run.asset_selection:
+        return any(
+            graph.has(key) and graph.get(key).is_materializable for key in run.asset_selection
+        )
+    if instance is None or not run.execution_plan_snapshot_id:
+        return True
+    ops = {
+        graph.get(key).assets_def.op.name
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).is_materializable
+    }
+    return bool(ops & set(_step_graph(instance, run)))
 
 
 def location_of(context: dg.SensorEvaluationContext, configured: str | None) -> str | None:
@@ -156,12 +176,16 @@ def read_run(
         names or NameContext(),
         connections or {},
         files,
+        project_dirs(repository_def),
     )
     graph = _step_graph(instance, run)
     steps = reader.steps(instance, run.run_id, graph, lineage)
     executed = _executed(run)
     if run.parent_run_id and executed is not None:
-        missing = {key for key in steps if key not in executed}
+        # Only steps upstream of what ran here matter; the others neither ran nor fed it.
+        missing = _upstream_of(executed, graph) - executed
+        for key in set(steps) - executed - missing:
+            del steps[key]
         found = _from_ancestors(instance, run.parent_run_id, missing, reader)
         for key in sorted(missing):
             borrowed = found.get(key)
@@ -185,6 +209,17 @@ def read_run(
 
 
 _ANCESTORS_READ = 20  # re-executions of re-executions looked through, at most
+
+
+def _upstream_of(keys: set[str], graph: Mapping[str, set[str]]) -> set[str]:
+    """``keys`` and every step they consume outputs of, directly or not."""
+    seen, frontier = set(keys), list(keys)
+    while frontier:
+        for upstream in graph.get(frontier.pop(), ()):
+            if upstream not in seen:
+                seen.add(upstream)
+                frontier.append(upstream)
+    return seen
 
 
 def _executed(run: dg.DagsterRun) -> set[str] | None:
@@ -225,8 +260,10 @@ class _EventReader:
         names: NameContext,
         connections: Mapping[str, str],
         files: bool,
+        dbt_projects: list,
     ) -> None:
         self.files = files
+        self.dbt_projects = dbt_projects
         self.table_of = table_of
         self.asset_graph = asset_graph
         self.translator = translator
@@ -255,7 +292,7 @@ class _EventReader:
             key: StepLineage(key=key, upstream=sorted(upstream), succeeded=False)
             for key, upstream in graph.items()
         }
-        dbt = DbtColumns(run_id)
+        dbt = DbtColumns(run_id, self.dbt_projects)
         for record in _records(instance, run_id):
             event = record.event_log_entry.dagster_event
             if event is None or event.step_key is None:

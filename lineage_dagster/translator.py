@@ -144,6 +144,18 @@ def tables_of_graph(
     return tables
 
 
+def declared_keys(graph: Any) -> set[dg.AssetKey]:
+    """The assets whose table the code location declares (``dagster/table_name``, or the
+    relation of the dbt source the asset stands for), rather than one read off the key."""
+    from lineage_dagster.dbt import dbt_source_tables
+
+    declared = set(dbt_source_tables(graph))
+    for key in graph.get_all_asset_keys():
+        if TABLE_NAME in (graph.get(key).metadata or {}):
+            declared.add(key)
+    return declared
+
+
 def tables_of_assets(
     repository_def: dg.RepositoryDefinition,
     translator: LineageTranslator,

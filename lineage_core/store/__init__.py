@@ -42,11 +42,18 @@ def open_store(
     *,
     tenant: str = "default",
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    create: bool = True,
 ) -> LineageStore:
-    """Open (and migrate) the store at ``url`` for ``tenant``; close it when done."""
-    backend = open_backend(url or default_database_url())
+    """Open (and upgrade) the store at ``url`` for ``tenant``; close it when done.
+
+    ``create=False`` opens only an existing store: a missing SQLite file or a database
+    without lineage tables raises ``StoreNotFound`` naming where it looked, instead of
+    creating an empty store there (the ``lineage`` command opens stores this way; only
+    ``lineage init`` creates one).
+    """
+    backend = open_backend(url or default_database_url(), create=create)
     try:
-        backend.migrate()
+        backend.migrate(create=create)
         return LineageStore(backend, tenant=tenant, timeout=timeout)
     except BaseException:
         backend.close()

@@ -35,6 +35,7 @@ from lineage_core.models import (
 from lineage_core.names import normalise_name
 from lineage_core.store import alerts as alert_records
 from lineage_core.store import cache, catalog, history, impact, refresh, tenants, walks
+from lineage_core.store import keys as asset_keys
 from lineage_core.store import writes as edge_writes
 from lineage_core.store.backends.base import Backend
 from lineage_core.store.context import StoreContext
@@ -109,13 +110,21 @@ class LineageStore:
         return tenants.tenants(self._ctx)
 
     def create_tenant(self, name: str, *, edition: Edition | str = Edition.STANDARD) -> Tenant:
+        """Make a tenant (a name of 1 to 63 letters, digits, ``_`` or ``-``); an operator's
+        command, refused with ``OperatorOnly`` to a store opened for a standard tenant."""
         return tenants.create_tenant(self._ctx, name, edition)
 
     def set_edition(self, name: str, edition: Edition | str) -> Tenant:
+        """Move a tenant to another edition; an operator's command, as ``create_tenant``."""
         return tenants.set_edition(self._ctx, name, edition)
 
     def edition(self) -> Edition:
         return tenants.edition(self._ctx)
+
+    def require_lineage(self) -> None:
+        """Raise ``LineageNotEnabled`` unless the tenant is premium: for callers about to do
+        costly work (profiling a table) before their first lineage call would refuse."""
+        tenants.require_lineage(self._ctx)
 
     # -- assets --------------------------------------------------------------------------
 
@@ -172,6 +181,14 @@ class LineageStore:
         edge_writes.analyze_if_grown(self._ctx, result.edges_created)
         return result
 
+    def record_assets(self, *, sources: Iterable[str] = (), targets: Iterable[str] = ()) -> int:
+        """Make tables known assets without edges (a table a run wrote from no source, a
+        table only read); names are normalised. Returns how many were new."""
+        sources = [normalise_name(name) for name in sources]
+        targets = [normalise_name(name) for name in targets]
+        with self._lineage_session(write=True) as session:
+            return edge_writes.record_assets(self._ctx, session, sources, targets)
+
     def remove_edges(
         self,
         source: str,
@@ -185,6 +202,21 @@ class LineageStore:
         with self._lineage_session(write=True) as session:
             return edge_writes.remove(
                 self._ctx, session, source, target, job=job, op=op, code_location=code_location
+            )
+
+    def remove_asset(
+        self, name: str, *, with_edges: bool = False, dry_run: bool = False
+    ) -> list[Edge]:
+        """Delete an asset with its profiles and impact cache entry; returns the edges removed.
+
+        An asset that edges touch (retired ones included) is refused with ``AssetHasEdges``
+        unless ``with_edges``: then its edges are deleted too, marking stale the cache entries
+        they change, as ``remove_edges`` does. ``dry_run`` returns what would go, changing
+        nothing.
+        """
+        with self._lineage_session(write=not dry_run) as session:
+            return edge_writes.remove_asset(
+                self._ctx, session, name, with_edges=with_edges, dry_run=dry_run
             )
 
     def retire_edges(self, edge_ids: Sequence[int]) -> int:
@@ -313,6 +345,24 @@ class LineageStore:
         with self._lineage_session() as session:
             return cache.over_threshold(self._ctx, session, threshold)
 
+    # -- asset keys ------------------------------------------------------------------------
+
+    def record_asset_keys(
+        self, tables: Mapping[str, str], *, code_location: str | None = None
+    ) -> None:
+        """Remember the table each asset key names, as the code location defining the asset
+        declared it; keys are Dagster's user strings (``a/b/c``), tables are normalised."""
+        normalised = {key: normalise_name(table) for key, table in tables.items()}
+        if not normalised:
+            return
+        with self._lineage_session(write=True) as session:
+            asset_keys.record_asset_keys(self._ctx, session, normalised, code_location)
+
+    def tables_of_asset_keys(self, keys: Iterable[str]) -> dict[str, str]:
+        """The tables that code locations declared for these asset keys (others left out)."""
+        with self._lineage_session() as session:
+            return asset_keys.tables_of_asset_keys(self._ctx, session, keys)
+
     # -- Dagster jobs ----------------------------------------------------------------------
 
     def jobs_for_asset(self, name: str) -> list[JobReference]:
@@ -421,3 +471,86 @@ class LineageStore:
         """Dedup key -> asset of the alerts of ``kind`` not yet resolved."""
         with self._ctx.session() as session:
             return alert_records.open_alerts(self._ctx, session, kind)
+
+    def record_alert(
+        self,
+        dedup_key: str,
+        *,
+        kind: str,
+        body: Mapping[str, Any],
+        asset: str | None = None,
+        sinks: Mapping[str, int],
+    ) -> bool:
+        """Record an alert once per deduplication key, with a pending delivery to each of
+        ``sinks`` (sink -> attempts allowed) while the alert is pending; True if the key is new.
+
+        Recording again is harmless: an existing alert or delivery is kept as it is.
+        """
+        with self._ctx.session(write=True) as session:
+            return alert_records.record(
+                self._ctx, session, dedup_key, kind=kind, body=body, asset=asset, sinks=sinks
+            )
+
+    def claim_alert_deliveries(
+        self,
+        *,
+        sinks: Sequence[str],
+        lease_seconds: float,
+        limit: int = 100,
+        dedup_key: str | None = None,
+    ) -> list[alert_records.DeliveryClaim]:
+        """Take up to ``limit`` due deliveries to ``sinks`` (of pending alerts; of one key if
+        given) whose lease is free: each gains an attempt and a lease of ``lease_seconds``.
+
+        One atomic UPDATE: of any number of concurrent claimers, exactly one gets each
+        attempt. A delivery is due once its backoff has passed, while attempts are left.
+        """
+        with self._ctx.session(write=True) as session:
+            return alert_records.claim_deliveries(
+                self._ctx, session, sinks=sinks, lease_seconds=lease_seconds, limit=limit,
+                dedup_key=dedup_key,
+            )  # fmt: skip
+
+    def start_alert_deliveries(
+        self, claims: Sequence[alert_records.DeliveryClaim], *, lease_seconds: float
+    ) -> list[alert_records.DeliveryClaim]:
+        """The claims whose attempt is still their delivery's current one, with the lease
+        extended to ``lease_seconds`` from now; a claim that a later attempt took over, or
+        whose delivery is settled, is left out (its holder must not deliver)."""
+        with self._ctx.session(write=True) as session:
+            return alert_records.start_deliveries(self._ctx, session, claims, lease_seconds)
+
+    def finish_alert_deliveries(
+        self,
+        claims: Sequence[alert_records.DeliveryClaim],
+        *,
+        delivered: bool,
+        detail: str,
+        backoff_seconds: float,
+    ) -> list[str]:
+        """Record how the claims' attempts went, for those still current, and free their
+        leases: delivered; or failed and due again after ``backoff_seconds * 2 ** (attempt -
+        1)`` (at most an hour); or, on the last attempt allowed, failed for good.
+
+        Returns each claim's new status: ``delivered``, ``pending`` (to be retried),
+        ``failed``, or ``superseded`` when its attempt was no longer current.
+        """
+        with self._ctx.session(write=True) as session:
+            return alert_records.finish_deliveries(
+                self._ctx, session, claims, delivered=delivered, detail=detail,
+                backoff_seconds=backoff_seconds,
+            )  # fmt: skip
+
+    def fail_abandoned_alert_deliveries(self) -> list[str]:
+        """Fail for good the deliveries whose last attempt allowed was claimed and never
+        finished before its lease ran out; returns the keys of their alerts."""
+        with self._ctx.session(write=True) as session:
+            return alert_records.fail_abandoned(self._ctx, session)
+
+    def alert_deliveries(
+        self, *, dedup_key: str | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        """Deliveries (of one alert, or all), newest alert first: sink, status, attempts,
+        attempts allowed, last detail, lease and when the next attempt may start."""
+        with self._ctx.session() as session:
+            return alert_records.deliveries(self._ctx, session, dedup_key, limit)

@@ -69,12 +69,16 @@ class StoreContext:
         return getattr(self._open, "session", None) is not None
 
     @contextmanager
-    def session(self, *, write: bool = False, timeout: float | None = None) -> Iterator[Session]:
+    def session(
+        self, *, write: bool = False, timeout: float | None = None, snapshot: bool = False
+    ) -> Iterator[Session]:
+        """A session of this thread's open transaction, else a new one; ``snapshot`` asks
+        that all its reads see one moment of the store."""
         session = getattr(self._open, "session", None)
         if session is not None:  # inside ``transaction()``: join it
             yield session
             return
-        with self.backend.session(write=write, timeout=timeout) as session:
+        with self.backend.session(write=write, timeout=timeout, snapshot=snapshot) as session:
             yield session
 
     def params(self, **params: Any) -> dict[str, Any]:

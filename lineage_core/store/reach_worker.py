@@ -10,13 +10,22 @@ module (a script without a ``__main__`` guard would start refreshing again), and
 copy threads (the connection pool's, Dagster's gRPC ones) into a child that must not inherit
 them. Files rather than pipes: the parent computes its own half meanwhile, and a pipe would
 need a thread of the parent's to feed or drain it, starved of the GIL while the parent works.
+
+The worker outlives nothing: if its parent dies (``kill -9`` of a refresh), it notices within
+a fraction of a second, removes the folder its files are in (the parent can no longer) and
+exits.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
+import shutil
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from lineage_core.graph import bounded_reach, bounded_union, reverse
 
@@ -36,7 +45,23 @@ def upstream_half(
     return [entry.depth_counts for entry in reach], union
 
 
+PARENT_CHECK_SECONDS = 0.2
+
+
+def _exit_with_parent(parent: int, folder: Path) -> None:
+    """Watch the parent; once it is gone (the worker is re-parented), clean up and exit."""
+    while True:
+        time.sleep(PARENT_CHECK_SECONDS)
+        if os.getppid() != parent:
+            shutil.rmtree(folder, ignore_errors=True)
+            os._exit(3)
+
+
 def main(source: str, target: str) -> None:
+    watchdog = threading.Thread(
+        target=_exit_with_parent, args=(os.getppid(), Path(source).parent), daemon=True
+    )
+    watchdog.start()
     with open(source, "rb") as file:
         adjacency, max_depth, positions, labels = pickle.load(file)
     halves = upstream_half(adjacency, max_depth, positions, labels)

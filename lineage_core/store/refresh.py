@@ -55,7 +55,9 @@ def refresh_impact_cache(
     if method not in ("auto", "bfs", "bitset"):
         raise InvalidArgument(f"Unknown refresh method {method!r}")
     started = time.monotonic()
-    with ctx.session() as session:
+    # One snapshot for every read: assets and edges recorded meanwhile would otherwise show
+    # edges between assets the refresh never saw.
+    with ctx.session(snapshot=True) as session:
         ctx.require_lineage(session)
         version = session.fetch_one("select_graph_version", ctx.params())[0]
         asset_ids = [row[0] for row in session.fetch_all("select_asset_ids", ctx.params())]
@@ -195,8 +197,9 @@ def _write_entries(
     computed_at = now()
     count_jobs = JobCounter(context_bits)
     with ctx.session(write=True) as session:
-        current = session.fetch_one("select_graph_version", ctx.params())[0]
-        # If lineage changed while we computed, new entries start stale (conservative).
+        current = session.fetch_one("lock_graph_version", ctx.params())[0]
+        # If lineage changed while we computed, new entries start stale (conservative); a
+        # writer that changes it from now on waits for this commit, then marks these rows.
         stale_version = current if current > version else 0
         tenant = ctx.tenant_id
 

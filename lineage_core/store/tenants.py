@@ -1,29 +1,42 @@
 """Tenants and editions: every row belongs to a tenant, and the edition gates lineage.
 
-Tenants are made explicitly (a typo must never create a new, empty one) and always allowed:
-an operator manages tenants whatever their edition.
+Tenants are made explicitly (a typo must never create a new, empty one), by an operator:
+creating a tenant and changing an edition are refused to a store opened for a standard tenant,
+so a tenant cannot upgrade itself. New tenant names are identifiers; names made before that
+rule keep working.
 """
 
 from __future__ import annotations
 
-from lineage_core.errors import InvalidArgument, TenantExists, TenantNotFound
+import re
+
+from lineage_core.errors import InvalidArgument, OperatorOnly, TenantExists, TenantNotFound
 from lineage_core.models import Edition, Tenant
+from lineage_core.store.backends.base import Session
 from lineage_core.store.context import StoreContext, now
 from lineage_core.store.rows import tenant_from_row
 
-MAX_TENANT_NAME = 200
+MAX_TENANT_NAME = 63
+_TENANT_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_TENANT_NAME - 1}}}")
 
 
 def tenants(ctx: StoreContext) -> list[Tenant]:
+    """Every tenant, for an operator (a premium tenant); a standard tenant sees only itself,
+    since no answer of one tenant's store crosses into another's."""
     with ctx.session() as session:
         rows = session.fetch_all("select_tenants")
-    return [tenant_from_row(row) for row in rows]
+        own = session.fetch_one("select_tenant_edition", {"tenant": ctx.tenant_id})
+    found = [tenant_from_row(row) for row in rows]
+    if own is None or own[0] != Edition.PREMIUM.value:
+        return [tenant for tenant in found if tenant.name == ctx.tenant]
+    return found
 
 
 def create_tenant(ctx: StoreContext, name: str, edition: Edition | str) -> Tenant:
     edition = edition_of(edition)
     name = tenant_name(name)
     with ctx.session(write=True) as session:
+        _require_operator(ctx, session, "Creating a tenant")
         if session.fetch_one("select_tenant", {"name": name}) is not None:
             raise TenantExists(f"Tenant {name!r} already exists")
         session.execute("insert_tenant", {"name": name, "edition": edition.value, "now": now()})
@@ -33,6 +46,7 @@ def create_tenant(ctx: StoreContext, name: str, edition: Edition | str) -> Tenan
 def set_edition(ctx: StoreContext, name: str, edition: Edition | str) -> Tenant:
     edition = edition_of(edition)
     with ctx.session(write=True) as session:
+        _require_operator(ctx, session, "Changing a tenant's edition")
         if not session.execute("update_tenant_edition", {"name": name, "edition": edition.value}):
             raise TenantNotFound(name)
     return Tenant(name=name, edition=edition)
@@ -46,6 +60,20 @@ def edition(ctx: StoreContext) -> Edition:
     return Edition(row[0])
 
 
+def require_lineage(ctx: StoreContext) -> None:
+    with ctx.session() as session:
+        ctx.require_lineage(session)
+
+
+def _require_operator(ctx: StoreContext, session: Session, action: str) -> None:
+    """Refuse ``action`` unless the acting tenant is premium (the operator's edition)."""
+    row = session.fetch_one("select_tenant_edition", {"tenant": ctx.tenant_id})
+    if row is None:
+        raise TenantNotFound(ctx.tenant)
+    if row[0] != Edition.PREMIUM.value:
+        raise OperatorOnly(ctx.tenant, action)
+
+
 def edition_of(value: Edition | str) -> Edition:
     try:
         return Edition(value)
@@ -54,7 +82,11 @@ def edition_of(value: Edition | str) -> Edition:
 
 
 def tenant_name(name: str) -> str:
-    name = name.strip() if isinstance(name, str) else ""
-    if not name or len(name) > MAX_TENANT_NAME:
-        raise InvalidArgument(f"A tenant name must have 1 to {MAX_TENANT_NAME} characters")
+    """A new tenant's name: 1 to 63 ASCII letters, digits, ``_`` or ``-``, starting with a
+    letter or digit (so it never reads as a command-line option)."""
+    if not isinstance(name, str) or not _TENANT_NAME.fullmatch(name):
+        raise InvalidArgument(
+            f"Invalid tenant name {name!r}: use 1 to {MAX_TENANT_NAME} letters, digits, '_' "
+            "or '-', starting with a letter or digit"
+        )
     return name

@@ -10,18 +10,19 @@ entries it affects (:mod:`lineage_core.store.cache`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
-from lineage_core.errors import InvalidArgument, InvalidName, StoreDataError
-from lineage_core.models import EdgeIn, RecordResult
+from lineage_core.errors import AssetHasEdges, InvalidArgument, InvalidName, StoreDataError
+from lineage_core.models import Edge, EdgeIn, RecordResult
 from lineage_core.names import parse_name
 from lineage_core.store.backends.base import Session
 from lineage_core.store.cache import bump_version, mark_stale
 from lineage_core.store.catalog import asset_id
+from lineage_core.store.catalog import edges as stored_edges
 from lineage_core.store.context import StoreContext, aware, chunks, now
 
 EdgeKey = tuple[int, int, int, str]  # (source id, target id, job id, op)
@@ -87,9 +88,8 @@ def record(
             runs[key][edge.run_id] = executed_at if previous is None else max(previous, executed_at)
 
     existing = _existing_edges(ctx, session, {key[0] for key in keyed})
-    inserts, updates, changed = [], [], []
-    for key, edge in keyed.items():
-        row = ctx.params(
+    rows = {
+        key: ctx.params(
             source_id=key[0],
             target_id=key[1],
             job_id=key[2],
@@ -100,61 +100,59 @@ def record(
             columns=session.json([c.to_json() for c in edge.columns]),
             now=at,
         )
-        found = existing.get(key)
-        if found is None:
-            inserts.append(row)
-            changed.append((key[0], key[1]))
-        else:
-            updates.append({**row, "id": found[0]})
-            if not found[1]:
-                changed.append((key[0], key[1]))
-    done = 0
-    for batch in chunks(inserts):
-        # New edges go in with their run counts (counted below only for older edges).
-        session.copy_rows(
-            "copy_edges",
-            (
-                (
-                    row["tenant"],
-                    row["source_id"],
-                    row["target_id"],
-                    row["job_id"],
-                    row["op"],
-                    row["trigger"],
-                    row["transformation_type"],
-                    row["transformation_logic"],
-                    row["columns"],
-                    *_run_summary(
-                        runs.get((row["source_id"], row["target_id"], row["job_id"], row["op"]))
-                    ),
-                    row["now"],
-                    row["now"],
-                )
-                for row in batch
-            ),
-        )
-        done += len(batch)
-        if progress:
-            progress(done)
+        for key, edge in keyed.items()
+    }
+    # Rows are written in key order (edges) and id order (updates, counts, stale marks), so
+    # concurrent writers take their locks in one order and cannot deadlock.
+    inserted = _insert_edges(
+        session, sorted(key for key in keyed if key not in existing), rows, runs, progress
+    )
+    changed = [(key[0], key[1]) for key in inserted]
+    if raced := [key for key in keyed if key not in existing and key not in inserted]:
+        # Another writer inserted these meanwhile: they are updates of its rows now.
+        found = _existing_edges(ctx, session, {key[0] for key in raced})
+        existing |= {key: found[key] for key in raced if key in found}
+    changed += [
+        (key[0], key[1]) for key, (_, active) in existing.items() if key in keyed and not active
+    ]
+    updates = sorted(
+        ({**rows[key], "id": existing[key][0]} for key in keyed if key in existing),
+        key=lambda row: row["id"],
+    )
+    done = len(inserted)
     for batch in chunks(updates):
         session.execute_many("update_edge", batch)
         done += len(batch)
         if progress:
             progress(done)
-
-    if runs:
-        known = {key: found[0] for key, found in existing.items() if key in runs}
-        _count_runs(ctx, session, runs, known, counted=existing.keys())
+    counted = {key: existing[key][0] for key in runs if key in existing}
+    if counted:
+        _count_runs(session, {key: runs[key] for key in counted}, counted)
 
     marked = 0
     if changed:
         marked = mark_stale(ctx, session, changed, bump_version(ctx, session))
     return RecordResult(
         assets_created=assets_created,
-        edges_created=len(inserts),
+        edges_created=len(inserted),
         edges_updated=len(updates),
         cache_entries_marked_stale=marked,
     )
+
+
+def record_assets(
+    ctx: StoreContext, session: Session, sources: Iterable[str], targets: Iterable[str]
+) -> int:
+    """Make the named tables known assets (read and written ones), without edges; returns
+    how many were new."""
+    roles: dict[str, list[bool]] = {}
+    for name in sources:
+        roles.setdefault(name, [False, False])[0] = True
+    for name in targets:
+        roles.setdefault(name, [False, False])[1] = True
+    if not roles:
+        return 0
+    return _ensure_assets(ctx, session, roles, now())[1]
 
 
 def analyze_if_grown(ctx: StoreContext, created: int) -> None:
@@ -209,7 +207,7 @@ def _ensure_assets(
     # asset it touches again.
     flags = [
         ctx.params(id=ids[name], is_source=roles[name][0], is_target=roles[name][1], now=at)
-        for name, (is_source, is_target) in flagged.items()
+        for name, (is_source, is_target) in sorted(flagged.items(), key=lambda i: ids[i[0]])
         if (roles[name][0] and not is_source) or (roles[name][1] and not is_target)
     ]
     for batch in chunks(flags):
@@ -251,51 +249,81 @@ def _existing_edges(
     return existing
 
 
+def _insert_edges(
+    session: Session,
+    keys: Sequence[EdgeKey],
+    rows: Mapping[EdgeKey, Mapping[str, Any]],
+    runs: Mapping[EdgeKey, Mapping[str, datetime]],
+    progress: Callable[[int], None] | None,
+) -> dict[EdgeKey, int]:
+    """Insert new edges with their run counts; returns the id of each one this writer
+    inserted. A key another writer inserted meanwhile is skipped (``ON CONFLICT DO NOTHING``
+    after a bulk load), never an error: the caller treats it as an existing edge."""
+    if not keys:
+        return {}
+    session.execute("create_edge_load")
+    done = 0
+    for batch in chunks(keys):
+        session.copy_rows(
+            "copy_edges",
+            (
+                (
+                    rows[key]["tenant"], *key, rows[key]["trigger"],
+                    rows[key]["transformation_type"], rows[key]["transformation_logic"],
+                    rows[key]["columns"], *_run_summary(runs.get(key)), rows[key]["now"],
+                    rows[key]["now"],
+                )
+                for key in batch
+            ),
+        )  # fmt: skip
+        done += len(batch)
+        if progress:
+            progress(done)
+    inserted = {
+        (source_id, target_id, job_id, op): edge_id
+        for edge_id, source_id, target_id, job_id, op in session.fetch_all(
+            "insert_loaded_edges", {"tenant": rows[keys[0]]["tenant"]}
+        )
+    }
+    session.execute("clear_edge_load")
+    edge_runs = [
+        (inserted[key], run_id, at)
+        for key in keys
+        if key in inserted
+        for run_id, at in sorted(runs.get(key, {}).items())
+    ]
+    for batch in chunks(edge_runs):
+        session.copy_rows("copy_edge_runs", batch)  # new edges: no (edge, run) exists yet
+    return inserted
+
+
 def _count_runs(
-    ctx: StoreContext,
     session: Session,
     runs: Mapping[EdgeKey, Mapping[str, datetime]],
-    known: Mapping[EdgeKey, int],
-    counted: Collection[EdgeKey] | None = None,
+    edge_ids: Mapping[EdgeKey, int],
 ) -> None:
-    """Count each (edge, run) once; ``known`` holds the ids of edges that existed before.
-
-    Edges whose key is not in ``counted`` (when given) were inserted with their counts (see
-    ``_run_summary``): only their (edge, run) rows are added, in bulk.
-    """
-    edge_ids = dict(known)
-    if inserted := {key for key in runs if key not in edge_ids}:
-        sources = {key[0] for key in inserted}
-        for key, (edge_id, _) in _existing_edges(ctx, session, sources).items():
-            if key in inserted:
-                edge_ids[key] = edge_id
-    pairs = [
-        (edge_ids[key], run_id, at) for key, by_run in runs.items() for run_id, at in by_run.items()
-    ]
-    seen: set[tuple[int, str]] = set()
-    run_ids = session.array(sorted({run_id for _, run_id, _ in pairs}))
-    for batch in chunks(sorted({edge_id for edge_id, _, _ in pairs})):
-        for edge_id, run_id in session.fetch_all(
-            "select_edge_runs", {"ids": session.array(batch), "run_ids": run_ids}
-        ):
-            seen.add((edge_id, run_id))
-    fresh = [
-        (edge_id, run_id, at) for edge_id, run_id, at in pairs if (edge_id, run_id) not in seen
-    ]
-    if counted is not None:
-        new_ids = {edge_ids[key] for key in runs if key not in counted}
-        if new_ids:
-            session.copy_rows("copy_edge_runs", [row for row in fresh if row[0] in new_ids])
-            fresh = [row for row in fresh if row[0] not in new_ids]
-    if not fresh:
-        return
-    session.execute_many(
-        "insert_edge_run",
-        [{"edge_id": e, "run_id": r, "executed_at": at} for e, r, at in fresh],
+    """Count each (edge, run) of existing edges once: the rows the insert really added are
+    the ones counted, so two writers recording one run cannot both count it."""
+    pairs = sorted(
+        (edge_ids[key], run_id, at.isoformat())
+        for key, by_run in runs.items()
+        for run_id, at in by_run.items()
     )
+    added: list[tuple[int, str, datetime]] = []
+    for batch in chunks(pairs):
+        added += session.fetch_all(
+            "insert_edge_runs",
+            {
+                "edge_ids": session.array([edge_id for edge_id, _, _ in batch]),
+                "run_ids": session.array([run_id for _, run_id, _ in batch]),
+                "executed_at": session.array([at for _, _, at in batch]),
+            },
+        )
+    if not added:
+        return
     latest: dict[int, tuple[datetime, str]] = {}
     counts: dict[int, int] = defaultdict(int)
-    for edge_id, run_id, at in fresh:
+    for edge_id, run_id, at in added:
         counts[edge_id] += 1
         if edge_id not in latest or at >= latest[edge_id][0]:
             latest[edge_id] = (at, run_id)
@@ -303,7 +331,7 @@ def _count_runs(
         "update_edge_executions",
         [
             {"id": edge_id, "count": counts[edge_id], "run_id": run_id, "executed_at": at}
-            for edge_id, (at, run_id) in latest.items()
+            for edge_id, (at, run_id) in sorted(latest.items())
         ],
     )
 
@@ -392,3 +420,30 @@ def unconfirmed_edges(
         and source not in writes[(op, target)]
         and (last_seen is None or last_seen <= cutoff)
     ]
+
+
+def remove_asset(
+    ctx: StoreContext, session: Session, name: str, *, with_edges: bool, dry_run: bool
+) -> list[Edge]:
+    """Delete an asset; its profiles and cache entry go with it (the schema cascades). The
+    edges touching it (retired ones too) are refused unless ``with_edges``, which deletes them
+    first, marking stale what they change as :func:`remove` does. ``dry_run`` changes
+    nothing. Returns the edges removed (or that would be)."""
+    found, qualified = asset_id(ctx, session, name)
+    touching = session.fetch_all("select_edges_touching", ctx.params(asset_id=found))
+    if touching and not with_edges:
+        raise AssetHasEdges(qualified, len(touching))
+    removed = (
+        stored_edges(ctx, session, qualified, include_retired=True, limit=len(touching))
+        if touching
+        else []
+    )
+    if dry_run:
+        return removed
+    if touching:
+        version = bump_version(ctx, session)
+        # Mark before deleting: the affected ancestors are found through the edges themselves.
+        mark_stale(ctx, session, [(source, target) for _, source, target in touching], version)
+        session.execute("delete_edges", {"ids": session.array([row[0] for row in touching])})
+    session.execute("delete_asset", ctx.params(id=found))
+    return removed

@@ -22,7 +22,7 @@ from lineage_core.capture import RunLineage, apply_run, apply_run_edge_by_edge
 from lineage_core.resolution import NameContext
 from lineage_dagster.resources import LineageResource
 from lineage_dagster.runs import location_of, read_run, run_belongs_to
-from lineage_dagster.translator import LineageTranslator, tables_of_assets
+from lineage_dagster.translator import LineageTranslator, declared_keys, tables_of_assets
 
 ET = dg.DagsterEventType
 FINISHED = {
@@ -275,7 +275,11 @@ def _capture_tick(
                 report.more_pending |= len(page.records) >= max_runs
             pending.sort()
             names, connections = lineage.get_names(), lineage.get_connections()
-            table_of = _tables(context, translator, names, connections) if pending else None
+            table_of = (
+                _tables(context, store, translator, names, connections, location)
+                if pending
+                else None
+            )
             group: list[Pending] = []
             for seen, (storage_id, outcome, run_id) in enumerate(pending):
                 if seen >= max_runs or time.monotonic() > deadline:
@@ -284,7 +288,7 @@ def _capture_tick(
                 run_record = instance.get_run_record_by_id(run_id)
                 run_lineage = None
                 if run_record is not None and run_belongs_to(
-                    run_record.dagster_run, location, context.repository_def
+                    run_record.dagster_run, location, context.repository_def, instance
                 ):
                     run_lineage = _read(
                         instance, run_record, context, translator, location, table_of, names,
@@ -319,18 +323,52 @@ def _capture_tick(
 
 def _tables(
     context: dg.SensorEvaluationContext,
+    store: LineageStore,
     translator: LineageTranslator,
     names: NameContext,
     connections: Mapping[str, str],
+    location: str | None,
 ):
-    """The code location's table names, once per tick (``None``: each run tries on its own)."""
+    """The code location's table names, once per tick (``None``: each run tries on its own).
+
+    The tables this location declares are shared through the store; an asset it knows only
+    by key (a dependency on another location's dbt model, say) takes the table the defining
+    location declared, so both locations name it alike.
+    """
     if context.repository_def is None:
         return {}
     try:
-        return tables_of_assets(context.repository_def, translator, names, connections)
+        graph = context.repository_def.asset_graph
+        tables = tables_of_assets(context.repository_def, translator, names, connections)
+        declared = declared_keys(graph)
+        mine = {
+            key.to_user_string(): table
+            for key, table in tables.items()
+            if table and key in declared and graph.get(key).is_materializable
+        }
+        _share(store, mine, location)
+        undeclared = {key.to_user_string(): key for key in tables if key not in declared}
+        for user_key, table in store.tables_of_asset_keys(undeclared).items():
+            tables[undeclared[user_key]] = table
+        return tables
+    except StoreUnavailable:
+        raise
     except Exception:
         context.log.exception("Could not name the tables of the code location's assets")
         return None
+
+
+# What each (store, tenant, location) was last told, so a tick shares its keys only when they
+# changed (a location's assets change when its code does, not at every tick).
+_SHARED: dict[tuple[str, str, str | None], frozenset] = {}
+
+
+def _share(store: LineageStore, tables: Mapping[str, str], location: str | None) -> None:
+    marker = (store.backend.describe(), store.tenant, location)
+    items = frozenset(tables.items())
+    if _SHARED.get(marker) != items:
+        store.record_asset_keys(tables, code_location=location)
+        _SHARED[marker] = items
 
 
 def _read(

@@ -43,6 +43,7 @@ def test_import_reports_the_bad_line_and_keeps_the_others(store_url, tmp_path, e
     path = tmp_path / "edges.jsonl"
     good = {"source": "shop.ok", "target": "shop.fine"}
     path.write_text(json.dumps(good) + "\n" + json.dumps(edge) + "\n")
+    open_store(store_url).close()  # the command opens only an existing store
     runner = CliRunner()
     refused = runner.invoke(main, ["--db", store_url, "import", str(path)])
     assert refused.exit_code == 1 and "line 2:" in refused.stderr and why in refused.stderr
@@ -87,3 +88,22 @@ def test_a_row_the_database_refuses_is_a_data_error_not_an_outage(store, store_u
     assert "Lost the connection" not in str(refused.value)
     store.record_edge("shop.fine", "shop.other")  # the store itself is fine
     assert {(e.source, e.target) for e in store.edges()} == {("shop.fine", "shop.other")}
+
+
+def test_an_import_the_store_refuses_names_the_line_and_writes_nothing(store_url, tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", store_url, "init"]).exit_code == 0
+    _refuse_assets(store_url)
+    path = tmp_path / "edges.jsonl"
+    lines = [
+        {"source": "shop.fine", "target": "shop.other"},
+        {"source": "shop.fine", "target": "shop.refused"},
+        {"source": "shop.fine", "target": "shop.third"},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = runner.invoke(main, ["--db", store_url, "import", str(path)])
+    assert result.exit_code == 1
+    assert "line 2: the store refused it:" in result.stderr
+    assert "line 1" not in result.stderr and "line 3" not in result.stderr
+    with open_store(store_url) as store:
+        assert store.edges() == []  # all or nothing

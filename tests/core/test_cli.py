@@ -24,18 +24,6 @@ EDGES = [
 ]  # fmt: skip
 
 
-@pytest.fixture(name="run")
-def fixture_run(store_url):
-    runner = CliRunner()
-
-    def run(*args: str, input: str | None = None, code: int = 0):
-        result = runner.invoke(main, ["--db", store_url, *args], input=input)
-        assert result.exit_code == code, (result.output, result.stderr)
-        return result
-
-    return run
-
-
 @pytest.fixture(name="imported")
 def fixture_imported(run, tmp_path):
     path = tmp_path / "edges.jsonl"

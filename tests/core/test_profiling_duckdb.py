@@ -435,6 +435,7 @@ def test_lineage_profile_reads_a_duckdb_connection(
     orders_url: str, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runner = CliRunner()
+    assert runner.invoke(main, ["--db", sqlite_url, "init"]).exit_code == 0
 
     def run(*args: str) -> dict:
         result = runner.invoke(main, ["--db", sqlite_url, "profile", *args, "--json"])

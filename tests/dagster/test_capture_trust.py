@@ -394,3 +394,103 @@ def test_file_reads_become_file_assets_when_asked(instance, store_url, file_line
         "taxi.main.trips": "table",
         "taxi.main.zones": "table",
     }
+
+
+# -- findings from real projects: several locations in process, tables from nothing ----------
+
+
+@dg.asset(metadata={"dagster/table_name": "wh.s.first"})
+def first_asset() -> None: ...
+
+
+@dg.asset(deps=[first_asset], metadata={"dagster/table_name": "wh.s.second"})
+def second_asset() -> None: ...
+
+
+@dg.asset(metadata={"dagster/table_name": "wh.s.elsewhere"})
+def elsewhere_asset() -> None: ...
+
+
+def _location(name: str, store_url: str, assets) -> dg.Definitions:
+    return dg.Definitions(
+        assets=assets,
+        sensors=[build_lineage_capture_sensor(code_location=name)],
+        resources={"lineage": LineageResource(database_url=store_url)},
+    )
+
+
+def test_an_in_process_asset_run_is_captured_by_the_location_of_its_assets(instance, store_url):
+    """Runs without a remote origin (materialize, execute_in_process) used to be claimed by
+    every location with an implicit asset job: the last one overwrote the execution row."""
+    one = _location("one", store_url, [first_asset, second_asset])
+    two = _location("two", store_url, [elsewhere_asset])
+    run = dg.materialize([first_asset, second_asset], instance=instance)
+    for defs in (one, two):
+        _tick(instance, defs)
+    with open_store(store_url) as store:
+        assert {(e.source, e.target, e.code_location) for e in store.edges()} == {
+            ("wh.s.first", "wh.s.second", "one")
+        }
+        [execution] = store.executions()
+    assert (execution["run_id"], execution["code_location"], execution["edges_created"]) == (
+        run.run_id,
+        "one",
+        1,
+    )
+
+
+@dg.op
+def report_table(context: dg.OpExecutionContext) -> None:
+    context.log_event(dg.AssetMaterialization(asset_key=["wh", "s", "from_nothing"]))
+    record_lineage(context, reads=["wh.s.only_read"])
+
+
+@dg.job(executor_def=dg.in_process_executor)
+def unsourced():
+    report_table()
+
+
+def test_a_table_written_from_no_source_is_a_known_asset(instance, store_url):
+    defs = dg.Definitions(
+        jobs=[unsourced],
+        sensors=[build_lineage_capture_sensor()],
+        resources={"lineage": LineageResource(database_url=store_url)},
+    )
+    unsourced.execute_in_process(instance=instance)
+    _tick(instance, defs)
+    with open_store(store_url) as store:
+        assets = {a.qualified_name: (a.is_source, a.is_target) for a in store.assets()}
+        assert store.downstream("wh.s.from_nothing").total_nodes == 0  # known, not an error
+    # The read table is read by the step that wrote the other: that is an edge.
+    assert _active(store_url) == {("wh.s.only_read", "wh.s.from_nothing", "report_table")}
+    assert assets == {"wh.s.from_nothing": (False, True), "wh.s.only_read": (True, False)}
+
+
+@dg.op
+def audit_log(context: dg.OpExecutionContext) -> None:
+    record_lineage(context, reads=["shop.raw.audit"], writes=["shop.mart.audit"])
+
+
+@dg.job(executor_def=dg.in_process_executor)
+def etl_and_audit():
+    load(join(extract_orders(), extract_customers()))
+    audit_log()
+
+
+def test_a_reexecution_notes_only_the_steps_that_fed_what_it_ran(instance, store_url, monkeypatch):
+    defs = dg.Definitions(
+        jobs=[etl_and_audit],
+        sensors=[build_lineage_capture_sensor()],
+        resources={"lineage": LineageResource(database_url=store_url)},
+    )
+    monkeypatch.setenv(FAIL_LOAD, "1")
+    job = dg.reconstructable(etl_and_audit)
+    failed = dg.execute_job(job, instance=instance)
+    monkeypatch.delenv(FAIL_LOAD)
+    options = dg.ReexecutionOptions.from_failure(failed.run_id, instance)
+    retried = dg.execute_job(job, instance=instance, reexecution_options=options)
+    assert retried.success
+    _tick(instance, defs)
+    [note] = _execution(store_url, retried.run_id)["notes"]
+    assert "extract_customers, extract_orders, join did not run" in note
+    assert "audit_log" not in note

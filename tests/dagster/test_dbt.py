@@ -9,6 +9,7 @@ and built once per module, into a temporary directory; no network is needed.
 """
 
 import json
+import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -249,3 +250,46 @@ def test_a_failed_dbt_build_keeps_the_models_it_built(failing_build, store_url):
     assert execution["edges_created"] == 5
     [note] = [n for n in execution["notes"] if "failed after materializing" in n]
     assert f"{MARTS}.orders" in note
+
+
+@pytest.fixture(name="bare_build", scope="module")
+def fixture_bare_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtBuild]:
+    """As many projects set it up: ``@dbt_assets(manifest=...)`` with no ``DbtProject``, no
+    ``DBT_TARGET_PATH`` (dbt writes under ``<project>/target``), and a seed whose documented
+    columns are only some of its columns."""
+    tmp = tmp_path_factory.mktemp("dbt_bare")
+    project_dir = tmp / "project"
+    shutil.copytree(PROJECT_DIR, project_dir)
+    (project_dir / "seeds" / "schema.yml").write_text(
+        "version: 2\nseeds:\n  - name: raw_payments\n    columns:\n      - name: id\n"
+    )
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DBT_DUCKDB_PATH", str(tmp / "warehouse.duckdb"))
+        env.delenv("DBT_TARGET_PATH", raising=False)
+        instance = dg.DagsterInstance.ephemeral()
+        dbt = DbtCliResource(project_dir=str(project_dir), dbt_executable=DBT_EXECUTABLE)
+        dbt.cli(["parse", "--quiet"], target_path=project_dir / "target").wait()
+        manifest_path = project_dir / "target" / "manifest.json"
+
+        @dbt_assets(manifest=manifest_path)
+        def shop_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+            yield from dbt.cli(["build"], context=context).stream()
+
+        run = dg.materialize([shop_dbt], instance=instance, resources={"dbt": dbt})
+        assert run.success
+        assert list((project_dir / "target").glob("shop_dbt-*/manifest.json"))
+        yield DbtBuild(instance, shop_dbt, dbt, json.loads(manifest_path.read_text()), run)
+
+
+def test_column_lineage_is_found_under_the_project_of_the_dbt_resource(bare_build, store_url):
+    _capture(bare_build, store_url)
+    with open_store(store_url) as store:
+        columns = {
+            (e.source, e.target): {(c.source, c.target) for c in e.columns} for e in store.edges()
+        }
+    # raw_payments documents only `id`: taken as the whole table, it would drop the others.
+    assert columns[(f"{RAW}.raw_payments", f"{STAGING}.stg_payments")] == {
+        ("id", "payment_id"), ("order_id", "order_id"),
+        ("payment_method", "payment_method"), ("amount_cents", "amount"),
+    }  # fmt: skip
+    assert all(columns.values())

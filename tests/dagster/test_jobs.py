@@ -1,7 +1,9 @@
 """The refresh and profiling jobs and their schedules, run for real on a real instance."""
 
+import importlib
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -11,6 +13,7 @@ import dagster as dg
 import polars as pl
 import psycopg
 import pytest
+from warehouse_trap import TRAP, trap_warehouse
 
 from lineage_core import open_store
 from lineage_dagster import LineageResource
@@ -280,3 +283,137 @@ def test_profiles_are_observed_on_the_matching_assets(tmp_path, monkeypatch, sto
     assert first["lineage/duplicate_count"].value == 1
     assert "lineage/drift" not in first
     assert second["lineage/drift"].value["columnsAdded"] == ["region"]
+
+
+@pytest.fixture(name="trapped_warehouse")
+def fixture_trapped_warehouse(bare_postgres_url) -> str:
+    return trap_warehouse(bare_postgres_url)
+
+
+def _summary(result) -> dict:
+    """The metadata of the profiling run's summary."""
+    [metadata] = [
+        e.event_specific_data.metadata
+        for e in result.all_events
+        if e.step_key == "lineage_profile_tables_summary" and e.event_type_value == "STEP_OUTPUT"
+    ]
+    return metadata
+
+
+def _messages(instance, result) -> str:
+    """Everything the run logged, with its events' errors."""
+    return "\n".join(
+        entry.user_message + str(getattr(entry.dagster_event, "event_specific_data", "") or "")
+        for entry in instance.all_logs(result.run_id)
+    )
+
+
+@pytest.mark.parametrize("tenant", ["basic", "ghost"])
+def test_profile_job_checks_the_edition_before_reading_the_warehouse(
+    instance, store_url, trapped_warehouse, tenant
+):
+    with open_store(store_url) as store:
+        store.create_tenant("basic")
+    defs = dg.Definitions(
+        jobs=[build_profile_tables_job()],
+        resources={"lineage": LineageResource(database_url=store_url, tenant=tenant)},
+    )
+    result = _run_profile(defs, instance, tables=["sales.orders"], connection=trapped_warehouse)
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert failure.step_key == "lineage_profile_tables_select"
+    message = failure.event_specific_data.error.message
+    assert ("not enabled" if tenant == "basic" else "Unknown tenant 'ghost'") in message
+    assert {e.step_key for e in result.all_events} == {None, "lineage_profile_tables_select"}
+    assert TRAP not in _messages(instance, result)
+
+    # The trap is real: the default tenant's run reads the table and trips it.
+    defs = _defs(store_url)
+    read = _run_profile(defs, instance, tables=["sales.orders"], connection=trapped_warehouse)
+    assert not read.success and TRAP in _messages(instance, read)
+
+
+def test_profile_job_skips_tables_without_a_connection_and_says_so(instance, store_url, warehouse):
+    connections, _ = warehouse
+    with open_store(store_url) as store:
+        store.record_edge("crm.customers", "shop.raw.orders", job="ingest")
+        store.record_edge("shop_api.orders", "shop.raw.orders", job="ingest")
+    result = _run_profile(_defs(store_url, connections), instance)  # every known table
+    assert result.success
+    output = _summary(result)
+    assert output["tables_profiled"].value == 1
+    assert output["tables_failed"].value == 0
+    assert output["tables_skipped"].value == 2
+    assert {"crm.customers", "shop_api.orders"} <= set(output["skipped"].value.split(", "))
+    assert "no connection" in output["summary"].value
+    logged = _messages(instance, result)
+    assert "Skipped 2 table(s) without a connection: crm.customers, shop_api.orders" in logged
+    with open_store(store_url) as store:
+        assert len(store.profiles("shop.raw.orders")) == 1
+        assert store.profiles("crm.customers") == []
+
+
+def test_profile_job_still_fails_on_a_connection_it_cannot_find(instance, store_url, warehouse):
+    connections, _ = warehouse
+    result = _run_profile(
+        _defs(store_url, connections), instance, tables=["crm.customers"], connection="nope"
+    )
+    assert not result.success
+    assert "Unknown connection 'nope'" in _messages(instance, result)
+
+
+DEMO = "lineage_dagster.demo.definitions"
+DEMO_JOBS = ["ingest_raw", "build_staging", "load_payments", "build_marts", "build_customer_assets"]
+SOURCE_SYSTEM_TABLES = [
+    "crm.customers",
+    "payments_api.payments",
+    "shop_api.order_items",
+    "shop_api.orders",
+    "shop_api.products",
+    "tracking.web_events",
+]
+
+
+@pytest.fixture(name="demo")
+def fixture_demo(tmp_path, monkeypatch):
+    """The demo code location loaded as `make demo` loads it, under a fresh DAGSTER_HOME."""
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    for name in ("LINEAGE_DATABASE_URL", "LINEAGE_DEMO_DIR", "LINEAGE_CONNECTIONS"):
+        monkeypatch.delenv(name, raising=False)
+    shutil.copy(Path(__file__).parents[2] / "dagster.yaml", tmp_path / "dagster.yaml")
+    sys.modules.pop(DEMO, None)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            yield importlib.import_module(DEMO).defs, instance
+    finally:
+        sys.modules.pop(DEMO, None)
+
+
+def test_the_hourly_profiling_run_of_the_demo_is_green(demo, tmp_path):
+    """The demo's jobs, the capture sensor, then the profiling run its schedule requests: the
+    source systems' tables have no connection and are skipped, the run stays green."""
+    defs, instance = demo
+    for job in DEMO_JOBS:
+        assert defs.resolve_job_def(job).execute_in_process(instance=instance).success, job
+    sensor, cursor = defs.resolve_sensor_def("lineage_capture_sensor"), None
+    for _ in range(10):  # until a tick finds nothing new
+        context = dg.build_sensor_context(
+            instance=instance, definitions=defs, resources=defs.resources, cursor=cursor
+        )
+        sensor(context)
+        if context.cursor == cursor:
+            break
+        cursor = context.cursor
+    with open_store(f"sqlite:///{tmp_path / 'lineage.db'}", create=False) as store:
+        known = {asset.qualified_name for asset in store.assets(limit=1000)}
+    assert set(SOURCE_SYSTEM_TABLES) <= known and len(known) == 25
+
+    schedule = defs.resolve_schedule_def("lineage_profile_tables_schedule")
+    [request] = schedule.evaluate_tick(dg.build_schedule_context(instance=instance)).run_requests
+    result = defs.resolve_job_def("lineage_profile_tables").execute_in_process(
+        instance=instance, run_config=request.run_config, raise_on_error=False
+    )
+    assert result.success
+    summary = _summary(result)
+    assert (summary["tables_profiled"].value, summary["tables_failed"].value) == (19, 0)
+    assert summary["skipped"].value.split(", ") == SOURCE_SYSTEM_TABLES

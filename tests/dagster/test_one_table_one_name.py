@@ -117,3 +117,42 @@ def test_an_alias_joins_a_name_to_its_table(built, store_url):
     with open_store(store_url) as store:
         downstream = {n.qualified_name for n in store.downstream("data.main.zones").nodes}
     assert {"data.main.zone_counts", "zone_report"} <= downstream
+
+
+@dg.asset(
+    key=["reporting", "rpt_sales"], metadata={"dagster/table_name": "wh.main_reporting.rpt_sales"}
+)
+def rpt_sales() -> None: ...
+
+
+@dg.asset(
+    deps=[dg.AssetKey(["reporting", "rpt_sales"])], metadata={"dagster/table_name": "ml.features"}
+)
+def features() -> None: ...
+
+
+def _location(name: str, store_url: str, assets) -> dg.Definitions:
+    return dg.Definitions(
+        assets=assets,
+        sensors=[build_lineage_capture_sensor(code_location=name)],
+        resources={"lineage": LineageResource(database_url=store_url)},
+    )
+
+
+def test_a_location_names_another_locations_asset_as_its_owner_declares_it(store_url):
+    """The ml location knows the reporting table only by its asset key; the warehouse
+    location, which defines it, declares its table. Both must name it alike."""
+    warehouse = _location("warehouse", store_url, [rpt_sales])
+    ml = _location("ml", store_url, [features])
+    instance = dg.DagsterInstance.ephemeral()
+    for defs, assets in ((warehouse, [rpt_sales]), (ml, [features])):
+        dg.materialize(assets, instance=instance)
+        context = dg.build_sensor_context(
+            instance=instance, definitions=defs, resources=defs.resources
+        )
+        defs.resolve_sensor_def("lineage_capture_sensor")(context)
+    with open_store(store_url) as store:
+        assert {(e.source, e.target, e.code_location) for e in store.edges()} == {
+            ("wh.main_reporting.rpt_sales", "ml.features", "ml")
+        }
+        assert "reporting.rpt_sales" not in {a.qualified_name for a in store.assets()}

@@ -40,12 +40,13 @@ def database_kind(url: str, *, origin: str = "Unsupported lineage database URL: 
     )
 
 
-def open_backend(url: str) -> Backend:
-    """The backend for a ``sqlite:///`` or ``postgresql://`` URL, not yet migrated."""
+def open_backend(url: str, *, create: bool = True) -> Backend:
+    """The backend for a ``sqlite:///`` or ``postgresql://`` URL, not yet migrated;
+    ``create=False`` refuses a SQLite file that does not exist instead of creating it."""
     if database_kind(url) == "sqlite":
         from lineage_core.store.backends.sqlite import SqliteBackend
 
-        return SqliteBackend(sqlite_path(url))
+        return SqliteBackend(sqlite_path(url), create=create)
     from lineage_core.store.backends.postgres import PostgresBackend
 
     scheme = urlsplit(url).scheme.lower()

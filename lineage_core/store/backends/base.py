@@ -45,8 +45,10 @@ class Backend(Protocol):
 
     name: str
 
-    def session(self, *, write: bool = False, timeout: float | None = None) -> Any: ...
-    def migrate(self) -> None: ...
+    def session(
+        self, *, write: bool = False, timeout: float | None = None, snapshot: bool = False
+    ) -> Any: ...
+    def migrate(self, *, create: bool = True) -> None: ...
     def describe(self) -> str: ...
     def close(self) -> None: ...
 
@@ -98,6 +100,12 @@ def load_migrations(backend: str) -> list[tuple[int, str, str]]:
         if match:
             found.append((int(match.group(1)), match.group(2), entry.read_text()))
     return sorted(found)
+
+
+def pending(backend: str, applied: set[int]) -> bool:
+    """Whether ``backend``'s store with ``applied`` versions needs a migration (or is newer
+    than this library, which :func:`apply_migrations` refuses)."""
+    return {version for version, _, _ in load_migrations(backend)} != applied
 
 
 def apply_migrations(

@@ -19,8 +19,14 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from lineage_core.errors import QueryTimeout, StoreDataError, StoreError, StoreUnavailable
-from lineage_core.store.backends.base import apply_migrations, load_queries
+from lineage_core.errors import (
+    QueryTimeout,
+    StoreDataError,
+    StoreError,
+    StoreNotFound,
+    StoreUnavailable,
+)
+from lineage_core.store.backends.base import apply_migrations, load_queries, pending
 
 _MIGRATION_LOCK = 0x6C696E65  # "line": one advisory lock id for every lineage store
 
@@ -63,6 +69,14 @@ class PostgresSession:
 
     def json(self, value: Any) -> Jsonb:
         return Jsonb(value)
+
+
+def _applied(conn: psycopg.Connection) -> set[int] | None:
+    """The applied migration versions, or None when the database holds no lineage store."""
+    found = conn.execute("SELECT to_regclass('lineage_schema_migrations')").fetchone()
+    if found is None or found[0] is None:
+        return None
+    return {row[0] for row in conn.execute("SELECT version FROM lineage_schema_migrations")}
 
 
 def _first_line(error: BaseException) -> str:
@@ -127,32 +141,44 @@ class PostgresBackend:
             reason = "; ".join(lines[:2]) if lines else type(exc).__name__
             raise StoreUnavailable(f"Cannot reach {self._where}: {reason}") from exc
 
-    def migrate(self) -> None:
-        """Apply pending migrations under an advisory lock, so concurrent openers serialise."""
-        with self._translate(), self._pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", [_MIGRATION_LOCK])
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS lineage_schema_migrations ("
-                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-            )
-            applied = {
-                row[0] for row in conn.execute("SELECT version FROM lineage_schema_migrations")
-            }
+    def migrate(self, *, create: bool = True) -> None:
+        """Apply pending migrations under an advisory lock, so concurrent openers serialise.
 
-            def record(version: int, name: str) -> None:
-                conn.execute(
-                    "INSERT INTO lineage_schema_migrations (version, name) VALUES (%s, %s)",
-                    [version, name],
+        An up-to-date store is recognised with a plain read first. ``create=False`` refuses a
+        database without a lineage store rather than adding lineage tables to it.
+        """
+        with self._translate(), self._pool.connection() as conn:
+            applied = _applied(conn)
+            conn.commit()
+            if applied is not None and not pending("postgres", applied):
+                return
+            if applied is None and not create:
+                raise StoreNotFound(
+                    f"{self._where} holds no lineage store (no lineage tables); create one "
+                    "with `lineage init --db postgresql://...`"
                 )
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", [_MIGRATION_LOCK])
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS lineage_schema_migrations ("
+                    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                    "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+                )
+                applied = _applied(conn) or set()
 
-            apply_migrations(
-                "postgres",
-                where=self._where,
-                applied=applied,
-                run_script=conn.execute,
-                record=record,
-            )
+                def record(version: int, name: str) -> None:
+                    conn.execute(
+                        "INSERT INTO lineage_schema_migrations (version, name) VALUES (%s, %s)",
+                        [version, name],
+                    )
+
+                apply_migrations(
+                    "postgres",
+                    where=self._where,
+                    applied=applied,
+                    run_script=conn.execute,
+                    record=record,
+                )
 
     @contextmanager
     def _translate(self) -> Iterator[None]:
@@ -173,9 +199,14 @@ class PostgresBackend:
 
     @contextmanager
     def session(
-        self, *, write: bool = False, timeout: float | None = None
+        self, *, write: bool = False, timeout: float | None = None, snapshot: bool = False
     ) -> Iterator[PostgresSession]:
+        """One transaction. ``snapshot`` makes it REPEATABLE READ: every statement sees the
+        store as it was at the first, so a reader that asks several questions gets answers
+        that fit together while writers commit."""
         with self._translate(), self._pool.connection() as conn, conn.transaction():
+            if snapshot:
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             if timeout is not None:
                 conn.execute(
                     "SELECT set_config('statement_timeout', %s, true)",

@@ -24,8 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lineage_core.errors import QueryTimeout, StoreDataError, StoreError, StoreUnavailable
-from lineage_core.store.backends.base import apply_migrations, load_queries
+from lineage_core.errors import (
+    QueryTimeout,
+    StoreDataError,
+    StoreError,
+    StoreNotFound,
+    StoreUnavailable,
+)
+from lineage_core.store.backends.base import apply_migrations, load_queries, pending
 
 _STATEMENT_END = re.compile(r";\s*$", re.MULTILINE)
 
@@ -84,10 +90,18 @@ class SqliteSession:
 class SqliteBackend:
     name = "sqlite"
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout: float = 30.0, create: bool = True
+    ) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
         self._queries = load_queries("sqlite")
+        if not create and self.path != ":memory:" and not Path(self.path).expanduser().is_file():
+            raise StoreNotFound(
+                f"No lineage store at {Path(self.path).expanduser()}; create it with "
+                f"`lineage init --db {self.describe()}`, or point --db (or "
+                "LINEAGE_DATABASE_URL) at an existing one"
+            )
         if self.path != ":memory:":
             try:
                 Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +115,13 @@ class SqliteBackend:
                 check_same_thread=False,
                 detect_types=sqlite3.PARSE_COLNAMES,
             )
+            # Name searches fold case beyond ASCII, as PostgreSQL's lower() does.
+            self._conn.create_function(
+                "lineage_lower",
+                1,
+                lambda text: text.lower() if isinstance(text, str) else text,
+                deterministic=True,
+            )
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
@@ -113,9 +134,22 @@ class SqliteBackend:
     def describe(self) -> str:
         return f"sqlite:///{self.path}"
 
-    def migrate(self) -> None:
-        """Apply pending migrations under the write lock, so concurrent openers serialise."""
+    def migrate(self, *, create: bool = True) -> None:
+        """Apply pending migrations under the write lock, so concurrent openers serialise.
+
+        An up-to-date store is recognised with a plain read, which takes no lock: opening it
+        never waits for another process's write. ``create=False`` refuses a file that holds
+        no lineage store rather than adding lineage tables to it.
+        """
         with self._lock, self._translate():
+            applied = self._applied()
+            if applied is not None and not pending("sqlite", applied):
+                return
+            if applied is None and not create:
+                raise StoreNotFound(
+                    f"{self.path} is not a lineage store (it has no lineage tables); create "
+                    f"one with `lineage init --db {self.describe()}`"
+                )
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -151,6 +185,17 @@ class SqliteBackend:
                     conn.execute("ROLLBACK")
                 raise
 
+    def _applied(self) -> set[int] | None:
+        """The applied migration versions, or None when the file holds no lineage store."""
+        conn = self._conn
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+            "AND name = 'lineage_schema_migrations'"
+        ).fetchone()
+        if found is None:
+            return None
+        return {row[0] for row in conn.execute("SELECT version FROM lineage_schema_migrations")}
+
     @contextmanager
     def _translate(self) -> Iterator[None]:
         try:
@@ -173,10 +218,11 @@ class SqliteBackend:
 
     @contextmanager
     def session(
-        self, *, write: bool = False, timeout: float | None = None
+        self, *, write: bool = False, timeout: float | None = None, snapshot: bool = False
     ) -> Iterator[SqliteSession]:
         """One transaction; ``timeout`` aborts it through a progress handler (SQLite has no
-        statement timeout)."""
+        statement timeout). Every SQLite read transaction is a snapshot in WAL mode, so
+        ``snapshot`` asks for nothing more."""
         if self._closed:
             raise StoreError("The lineage store is closed")
         with self._lock, self._translate():

@@ -9,17 +9,45 @@ ANALYZE lineage_assets, lineage_edges;
 SELECT id, source_id, target_id, job_id, op_name, active FROM lineage_edges
 WHERE tenant_id = %(tenant)s AND source_id = ANY(%(ids)s::bigint[]);
 
+-- name: create_edge_load
+-- Prepare the scratch table new edges are copied into before they are inserted.
+CREATE TEMP TABLE IF NOT EXISTS lineage_edge_load (
+    tenant_id BIGINT, source_id BIGINT, target_id BIGINT, job_id BIGINT, op_name TEXT,
+    trigger_name TEXT, transformation_type TEXT, transformation_logic TEXT,
+    column_mappings JSONB, execution_count INTEGER, last_run_id TEXT,
+    last_execution_at TIMESTAMPTZ, created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ
+);
+
 -- name: copy_edges
--- Insert new edges in bulk, with their run counts.
-COPY lineage_edges (
+-- Load new edges, with their run counts, into the scratch table.
+COPY lineage_edge_load (
     tenant_id, source_id, target_id, job_id, op_name, trigger_name, transformation_type,
     transformation_logic, column_mappings, execution_count, last_run_id, last_execution_at,
     created_at, updated_at
 ) FROM STDIN;
 
+-- name: insert_loaded_edges
+-- Insert the loaded edges in key order; returns those this writer inserted.
+-- A key another writer inserted meanwhile is skipped: the caller updates it instead.
+INSERT INTO lineage_edges (
+    tenant_id, source_id, target_id, job_id, op_name, trigger_name, transformation_type,
+    transformation_logic, column_mappings, execution_count, last_run_id, last_execution_at,
+    created_at, updated_at
+)
+SELECT tenant_id, source_id, target_id, job_id, op_name, trigger_name, transformation_type,
+       transformation_logic, column_mappings, execution_count, last_run_id, last_execution_at,
+       created_at, updated_at
+FROM lineage_edge_load WHERE tenant_id = %(tenant)s
+ORDER BY source_id, target_id, job_id, op_name
+ON CONFLICT (tenant_id, source_id, target_id, job_id, op_name) DO NOTHING
+RETURNING id, source_id, target_id, job_id, op_name;
+
+-- name: clear_edge_load
+-- Empty the scratch table (it lives as long as the connection) for the next write.
+DELETE FROM lineage_edge_load;
+
 -- name: copy_edge_runs
 -- Insert (edge, run) rows in bulk for edges inserted in this transaction.
--- Bulk form of insert_edge_run for edges inserted in the same transaction.
 COPY lineage_edge_runs (edge_id, run_id, executed_at) FROM STDIN;
 
 -- name: update_edge
@@ -34,15 +62,15 @@ UPDATE lineage_edges SET
     updated_at = %(now)s
 WHERE id = %(id)s AND tenant_id = %(tenant)s;
 
--- name: select_edge_runs
--- Which of the given (edge, run) pairs are already counted.
-SELECT edge_id, run_id FROM lineage_edge_runs
-WHERE edge_id = ANY(%(ids)s::bigint[]) AND run_id = ANY(%(run_ids)s::text[]);
-
--- name: insert_edge_run
--- Count one run of one edge (once).
-INSERT INTO lineage_edge_runs (edge_id, run_id, executed_at) VALUES (%(edge_id)s, %(run_id)s, %(executed_at)s)
-ON CONFLICT (edge_id, run_id) DO NOTHING;
+-- name: insert_edge_runs
+-- Count runs of existing edges, each (edge, run) once; returns the pairs really added.
+INSERT INTO lineage_edge_runs (edge_id, run_id, executed_at)
+SELECT edge_id, run_id, executed_at
+FROM unnest(%(edge_ids)s::bigint[], %(run_ids)s::text[], %(executed_at)s::timestamptz[])
+    AS added(edge_id, run_id, executed_at)
+ORDER BY edge_id, run_id
+ON CONFLICT (edge_id, run_id) DO NOTHING
+RETURNING edge_id, run_id, executed_at;
 
 -- name: update_edge_executions
 -- Add runs to an edge's execution count and move its last run.
@@ -84,3 +112,13 @@ WHERE t.tenant_id = %(tenant)s AND t.qualified_name = ANY(%(names)s::text[])
 -- Mark edges inactive, keeping their history.
 UPDATE lineage_edges SET active = FALSE, retired_at = %(now)s, updated_at = %(now)s
 WHERE tenant_id = %(tenant)s AND id = ANY(%(ids)s::bigint[]);
+
+-- name: select_edges_touching
+-- Ids and endpoints of every edge into or out of one asset, retired ones too.
+SELECT id, source_id, target_id FROM lineage_edges
+WHERE tenant_id = %(tenant)s AND (source_id = %(asset_id)s OR target_id = %(asset_id)s)
+ORDER BY id;
+
+-- name: delete_asset
+-- Delete one asset; its profiles and impact cache entry go with it (ON DELETE CASCADE).
+DELETE FROM lineage_assets WHERE tenant_id = %(tenant)s AND id = %(id)s;

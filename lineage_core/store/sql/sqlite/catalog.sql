@@ -41,18 +41,21 @@ FROM lineage_assets WHERE tenant_id = :tenant AND qualified_name = :qualified_na
 
 -- name: select_assets
 -- A page of assets whose name matches a LIKE pattern.
+-- lineage_lower is Python's str.lower, registered by the backend: SQLite's lower() folds
+-- ASCII only, PostgreSQL's folds every letter. Listing everything ('%') skips the call.
 SELECT id, asset_type, asset_name, qualified_name, database_name, schema_name, connection,
        metadata AS "metadata [lineage_json]", is_source AS "is_source [lineage_bool]",
        is_target AS "is_target [lineage_bool]", created_at AS "created_at [lineage_time]",
        updated_at AS "updated_at [lineage_time]"
 FROM lineage_assets
-WHERE tenant_id = :tenant AND lower(qualified_name) LIKE :pattern ESCAPE '\'
+WHERE tenant_id = :tenant
+  AND (:pattern = '%' OR lineage_lower(qualified_name) LIKE :pattern ESCAPE '\')
 ORDER BY qualified_name LIMIT :limit OFFSET :offset;
 
 -- name: select_asset_names_like
 -- Qualified names matching a LIKE pattern, for suggestions.
 SELECT qualified_name FROM lineage_assets
-WHERE tenant_id = :tenant AND lower(qualified_name) LIKE :pattern ESCAPE '\'
+WHERE tenant_id = :tenant AND lineage_lower(qualified_name) LIKE :pattern ESCAPE '\'
 LIMIT :limit;
 
 -- name: select_root

@@ -7,6 +7,11 @@
 SELECT source_id, target_id, job_id, op_name FROM lineage_edges
 WHERE tenant_id = :tenant AND active;
 
+-- name: lock_graph_version
+-- The tenant's graph version, held against writers until the refresh commits.
+-- A SQLite write session already excludes every writer: the plain read is enough.
+SELECT graph_version FROM lineage_tenants WHERE id = :tenant;
+
 -- name: create_cache_load
 -- Prepare the staging table a refresh loads its entries into.
 -- Nothing: SQLite upserts row by row in copy_cache_load, within the same transaction.

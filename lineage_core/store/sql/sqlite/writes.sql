@@ -14,18 +14,40 @@ SELECT id, source_id, target_id, job_id, op_name, active AS "active [lineage_boo
 FROM lineage_edges
 WHERE tenant_id = :tenant AND source_id IN (SELECT value FROM json_each(:ids));
 
+-- name: create_edge_load
+-- Prepare the scratch table new edges are copied into before they are inserted.
+CREATE TEMP TABLE IF NOT EXISTS lineage_edge_load (
+    tenant_id, source_id, target_id, job_id, op_name, trigger_name, transformation_type,
+    transformation_logic, column_mappings, execution_count, last_run_id, last_execution_at,
+    created_at, updated_at
+);
+
 -- name: copy_edges
--- Insert new edges in bulk, with their run counts.
+-- Load new edges, with their run counts, into the scratch table.
+INSERT INTO lineage_edge_load VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: insert_loaded_edges
+-- Insert the loaded edges in key order; returns those this writer inserted.
+-- A key another writer inserted meanwhile is skipped: the caller updates it instead.
 INSERT INTO lineage_edges (
     tenant_id, source_id, target_id, job_id, op_name, trigger_name, transformation_type,
     transformation_logic, column_mappings, execution_count, last_run_id, last_execution_at,
     created_at, updated_at
 )
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+SELECT tenant_id, source_id, target_id, job_id, op_name, trigger_name, transformation_type,
+       transformation_logic, column_mappings, execution_count, last_run_id, last_execution_at,
+       created_at, updated_at
+FROM lineage_edge_load WHERE tenant_id = :tenant
+ORDER BY source_id, target_id, job_id, op_name
+ON CONFLICT (tenant_id, source_id, target_id, job_id, op_name) DO NOTHING
+RETURNING id, source_id, target_id, job_id, op_name;
+
+-- name: clear_edge_load
+-- Empty the scratch table (it lives as long as the connection) for the next write.
+DELETE FROM lineage_edge_load;
 
 -- name: copy_edge_runs
 -- Insert (edge, run) rows in bulk for edges inserted in this transaction.
--- Bulk form of insert_edge_run for edges inserted in the same transaction.
 INSERT INTO lineage_edge_runs (edge_id, run_id, executed_at) VALUES (?, ?, ?);
 
 -- name: update_edge
@@ -40,16 +62,17 @@ UPDATE lineage_edges SET
     updated_at = :now
 WHERE id = :id AND tenant_id = :tenant;
 
--- name: select_edge_runs
--- Which of the given (edge, run) pairs are already counted.
-SELECT edge_id, run_id FROM lineage_edge_runs
-WHERE edge_id IN (SELECT value FROM json_each(:ids))
-  AND run_id IN (SELECT value FROM json_each(:run_ids));
-
--- name: insert_edge_run
--- Count one run of one edge (once).
-INSERT INTO lineage_edge_runs (edge_id, run_id, executed_at) VALUES (:edge_id, :run_id, :executed_at)
-ON CONFLICT (edge_id, run_id) DO NOTHING;
+-- name: insert_edge_runs
+-- Count runs of existing edges, each (edge, run) once; returns the pairs really added.
+INSERT INTO lineage_edge_runs (edge_id, run_id, executed_at)
+SELECT e.value, r.value, a.value
+FROM json_each(:edge_ids) AS e
+JOIN json_each(:run_ids) AS r ON r.key = e.key
+JOIN json_each(:executed_at) AS a ON a.key = e.key
+WHERE true
+ORDER BY e.value, r.value
+ON CONFLICT (edge_id, run_id) DO NOTHING
+RETURNING edge_id, run_id, executed_at AS "executed_at [lineage_time]";
 
 -- name: update_edge_executions
 -- Add runs to an edge's execution count and move its last run.
@@ -91,3 +114,13 @@ WHERE t.tenant_id = :tenant AND t.qualified_name IN (SELECT value FROM json_each
 -- Mark edges inactive, keeping their history.
 UPDATE lineage_edges SET active = 0, retired_at = :now, updated_at = :now
 WHERE tenant_id = :tenant AND id IN (SELECT value FROM json_each(:ids));
+
+-- name: select_edges_touching
+-- Ids and endpoints of every edge into or out of one asset, retired ones too.
+SELECT id, source_id, target_id FROM lineage_edges
+WHERE tenant_id = :tenant AND (source_id = :asset_id OR target_id = :asset_id)
+ORDER BY id;
+
+-- name: delete_asset
+-- Delete one asset; its profiles and impact cache entry go with it (ON DELETE CASCADE).
+DELETE FROM lineage_assets WHERE tenant_id = :tenant AND id = :id;
