@@ -101,6 +101,13 @@ def build_impact_checks(
     return checks
 
 
+IMPACT_CHECK = "lineage/impact_check"  # check-spec metadata: what the check enforces
+
+
+def _limit(value: int | None) -> int | str:
+    return value if value is not None else "no limit"
+
+
 def _impact_check(
     key: dg.AssetKey,
     table: str,
@@ -117,49 +124,70 @@ def _impact_check(
         limits.append(f"at most {max_assets} downstream assets")
     if max_jobs is not None:
         limits.append(f"at most {max_jobs} downstream Dagster jobs")
+    enforced = {
+        "table": table,
+        "max_downstream_assets": max_assets,
+        "max_downstream_jobs": max_jobs,
+        "max_depth": max_depth,
+        "severity": severity.value,
+        "top": top,
+    }
 
     @dg.asset_check(
         asset=key,
         name=name,
         blocking=blocking,
         description=f"Changing {table} may affect {' and '.join(limits)}.",
+        metadata={IMPACT_CHECK: dg.MetadataValue.json(enforced)},
     )
     def impact_check(lineage: LineageResource) -> dg.AssetCheckResult:
-        table_now = lineage.get_names().resolve(table)  # the resource's defaults and aliases
-        try:
-            with lineage.get_store() as store:
-                impact = store.impact(table_now, max_depth=max_depth, limit=top)
-        except AssetNotFound:
-            return dg.AssetCheckResult(
-                passed=True,
-                description=f"No lineage recorded for {table} yet",
-                metadata={"lineage/table": table, "lineage/downstream_assets": 0},
-            )
-        except LineageError as exc:
-            return dg.AssetCheckResult(
-                passed=True,
-                description=f"Not evaluated, the lineage store could not answer: {exc}",
-                metadata={"lineage/table": table, "lineage/error": str(exc)},
-            )
-        problems = impact_problems(impact, max_assets, max_jobs)
-        description = (
-            f"Changing {table} affects " + " and ".join(problems)
-            if problems
-            else f"{table}: {impact.total_impacted_assets} downstream assets, "
-            f"{impact.total_impacted_workflows} jobs, within limits"
-        )
-        return dg.AssetCheckResult(
-            passed=not problems,
-            severity=severity,
-            description=description,
-            metadata={
-                **impact_metadata(impact),
-                "lineage/max_downstream_assets": max_assets if max_assets is not None else -1,
-                "lineage/max_downstream_jobs": max_jobs if max_jobs is not None else -1,
-            },
-        )
+        return dg.AssetCheckResult(**evaluate_impact_check(lineage, enforced))
 
     return impact_check
+
+
+def evaluate_impact_check(lineage: LineageResource, enforced: dict[str, Any]) -> dict[str, Any]:
+    """An impact check's verdict (``passed``, ``severity``, ``description``, ``metadata``),
+    for the check itself and for the refresh job, which evaluates the checks of external
+    tables that Dagster never executes."""
+    table = enforced["table"]
+    max_assets, max_jobs = enforced["max_downstream_assets"], enforced["max_downstream_jobs"]
+    table_now = lineage.get_names().resolve(table)  # the resource's defaults and aliases
+    try:
+        with lineage.get_store() as store:
+            impact = store.impact(table_now, max_depth=enforced["max_depth"], limit=enforced["top"])
+    except AssetNotFound:
+        return {
+            "passed": True,
+            "description": f"No lineage recorded for {table} yet",
+            "metadata": {"lineage/table": table, "lineage/downstream_assets": 0},
+        }
+    except LineageError as exc:
+        return {
+            "passed": True,
+            "description": f"Not evaluated, the lineage store could not answer: {exc}",
+            "metadata": {"lineage/table": table, "lineage/error": str(exc)},
+        }
+    problems = impact_problems(impact, max_assets, max_jobs)
+    description = (
+        f"Changing {table} affects " + " and ".join(problems)
+        if problems
+        else f"{table}: {impact.total_impacted_assets} downstream assets, "
+        f"{impact.total_impacted_workflows} jobs, within limits"
+    )
+    metadata = {
+        **impact_metadata(impact),
+        "lineage/max_downstream_assets": _limit(max_assets),
+        "lineage/max_downstream_jobs": _limit(max_jobs),
+    }
+    if explorer := lineage.explorer_link(table_now):
+        metadata["lineage/explorer"] = dg.MetadataValue.url(explorer)
+    return {
+        "passed": not problems,
+        "severity": dg.AssetCheckSeverity(enforced["severity"]),
+        "description": description,
+        "metadata": metadata,
+    }
 
 
 def build_schema_change_checks(

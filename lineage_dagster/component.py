@@ -66,6 +66,7 @@ class LineageComponent(dg.Component, dg.Resolvable):
     default_schema: str | None = None
     aliases: dict[str, str] = field(default_factory=dict)
     file_lineage: bool = False
+    explorer_url: str | None = None
     impact_threshold: int = 50
     alert_sinks: Sequence[str] = ("log", "job")
     webhook_url: str | None = None

@@ -25,6 +25,7 @@ def lineage_definitions(
     default_schema: str | None = None,
     aliases: Mapping[str, str] | None = None,
     file_lineage: bool = False,
+    explorer_url: str | None = None,
     impact_threshold: int = 50,
     alert_sinks: Sequence[str] = ("log", "job"),
     webhook_url: str | None = None,
@@ -57,7 +58,8 @@ def lineage_definitions(
 
     ``default_database``, ``default_schema`` and ``aliases`` say how unqualified and aliased
     table names resolve (see the README's "How table names are decided"); ``file_lineage``
-    records the files SQL reads and writes as file assets.
+    records the files SQL reads and writes as file assets; ``explorer_url`` (where ``lineage
+    serve`` answers) makes observations and checks link to each table's explorer page.
 
     ``running=True`` starts the sensors and schedules as soon as the code location loads
     (otherwise switch them on in the UI). ``profile_run_config`` is the nightly profiling run's
@@ -68,7 +70,13 @@ def lineage_definitions(
         dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED
     )
     translator = translator or LineageTranslator()
-    refresh = build_refresh_impact_cache_job(translator=translator)
+    user_checks = [
+        check
+        for user_defs in defs
+        if isinstance(user_defs, dg.Definitions)  # anything else is refused below
+        for check in user_defs.asset_checks or ()
+    ]
+    refresh = build_refresh_impact_cache_job(translator=translator, asset_checks=user_checks)
     profile = build_profile_tables_job(translator=translator)
     alert_job = build_lineage_alert_job(webhook_url=webhook_url)
     profile_schedule = build_profile_tables_schedule(
@@ -117,6 +125,7 @@ def lineage_definitions(
                 default_schema=default_schema,
                 aliases=dict(aliases or {}),
                 file_lineage=file_lineage,
+                explorer_url=explorer_url,
             )
         },
     )

@@ -2,6 +2,7 @@
 
 import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import dagster as dg
@@ -11,9 +12,14 @@ from lineage_core import AssetNotFound, LineageError, NotFound, TableProfile
 from lineage_core.connections import connection_for_table
 from lineage_core.profiling import profile_table
 from lineage_core.profiling.drift import describe_schema_change
+from lineage_dagster.checks import IMPACT_CHECK, evaluate_impact_check
 from lineage_dagster.metadata import markdown_table
 from lineage_dagster.resources import LineageResource
-from lineage_dagster.translator import LineageTranslator, tables_in_context
+from lineage_dagster.translator import (
+    LineageTranslator,
+    plain_value,
+    tables_in_context,
+)
 
 REFRESH_JOB = "lineage_refresh_impact_cache"
 DOWNSTREAM_ASSETS = "lineage/downstream_assets"
@@ -36,12 +42,15 @@ def build_refresh_impact_cache_job(
     name: str = REFRESH_JOB,
     translator: LineageTranslator | None = None,
     largest: int = 10,
+    asset_checks: Sequence[dg.AssetChecksDefinition] = (),
 ) -> dg.JobDefinition:
     """A job that refreshes the impact cache (stale entries; all with ``refresh_all``).
 
     Its run logs what it refreshed, how long it took and the largest impacts, and observes
     every asset of the code location that maps to a table with its downstream counts, so the
-    Dagster UI plots an asset's downstream count over time.
+    Dagster UI plots an asset's downstream count over time. It also evaluates the impact
+    checks of external tables (``build_impact_checks`` on specs Dagster never executes), which
+    would otherwise sit at "Not evaluated" forever.
     """
     translator = translator or LineageTranslator()
 
@@ -66,6 +75,7 @@ def build_refresh_impact_cache_job(
             for asset, downstream, jobs in top:
                 context.log.info(f"{asset}: {downstream} downstream asset(s), {jobs} job(s)")
             observed = _observe(context, store, translator, lineage) if config.observe_assets else 0
+        checked = _evaluate_external_checks(context, lineage, asset_checks)
         return dg.Output(
             result.entries_refreshed,
             metadata={
@@ -73,6 +83,7 @@ def build_refresh_impact_cache_job(
                 "method": result.method,
                 "seconds": round(time.monotonic() - started, 3),
                 "assets_observed": observed,
+                "external_checks_evaluated": checked,
                 "largest_impacts": dg.MetadataValue.md(
                     markdown_table(["asset", "downstream assets", "jobs"], top)
                 ),
@@ -108,11 +119,52 @@ def _observe(
                     DOWNSTREAM_JOBS: dg.MetadataValue.int(summary["downstream_jobs"]),
                     UPSTREAM_ASSETS: dg.MetadataValue.int(summary["upstream_assets"]),
                     "lineage/table": dg.MetadataValue.text(table),
+                    **_explorer(lineage, table),
                 },
             )
         )
         observed += 1
     return observed
+
+
+def _explorer(lineage: LineageResource, table: str) -> dict[str, Any]:
+    link = lineage.explorer_link(table)
+    return {"lineage/explorer": dg.MetadataValue.url(link)} if link else {}
+
+
+def _evaluate_external_checks(
+    context: dg.OpExecutionContext,
+    lineage: LineageResource,
+    asset_checks: Sequence[dg.AssetChecksDefinition],
+) -> int:
+    """Evaluate the impact checks whose asset Dagster cannot execute, reporting each result as
+    a runless check evaluation on that asset: the code location's checks when the run knows
+    its location, else (a run executed in process) the ``asset_checks`` the job was given."""
+    specs: dict[dg.AssetCheckKey, Any] = {}
+    executable: set[dg.AssetKey] = set()
+    try:
+        graph = context.repository_def.asset_graph
+        specs = {key: graph.get_check_spec(key) for key in graph.asset_check_keys}
+        executable = {key for key in graph.get_all_asset_keys() if graph.get(key).is_executable}
+    except Exception:  # no code location: only the checks handed to the job
+        pass
+    for checks_def in asset_checks:
+        for spec in checks_def.check_specs:
+            specs.setdefault(spec.key, spec)
+    evaluated = 0
+    for check_key, spec in sorted(specs.items(), key=lambda item: item[0].to_user_string()):
+        enforced = plain_value((spec.metadata or {}).get(IMPACT_CHECK))
+        if not isinstance(enforced, dict) or check_key.asset_key in executable:
+            continue  # not ours, or evaluated when Dagster materializes the asset
+        verdict = evaluate_impact_check(lineage, enforced)
+        context.instance.report_runless_asset_event(
+            dg.AssetCheckEvaluation(
+                asset_key=check_key.asset_key, check_name=check_key.name, **verdict
+            )
+        )
+        context.log.info(f"{check_key.to_user_string()}: {verdict['description']}")
+        evaluated += 1
+    return evaluated
 
 
 PROFILE_JOB = "lineage_profile_tables"
@@ -374,4 +426,5 @@ def _observe_profile(
         context.log.info(f"No Dagster asset maps to {profile.asset}; profile stored only")
         return
     for key in keys:
-        context.log_event(dg.AssetObservation(asset_key=key, metadata=profile_metadata(profile)))
+        metadata = {**profile_metadata(profile), **_explorer(lineage, profile.asset)}
+        context.log_event(dg.AssetObservation(asset_key=key, metadata=metadata))

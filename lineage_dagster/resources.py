@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 import dagster as dg
 from pydantic import Field
@@ -80,6 +81,11 @@ class LineageResource(dg.ConfigurableResource):
         "(e.g. taxi_zones -> data.main.zones), so one table is one node.",
     )
 
+    explorer_url: str | None = Field(
+        default=None,
+        description="Where `lineage serve` answers (e.g. http://127.0.0.1:3100): assets and "
+        "checks the integration reports on then link to their page in the lineage explorer.",
+    )
     file_lineage: bool = Field(
         default=False,
         description="Also record the files SQL reads and writes (read_parquet('x'), "
@@ -93,6 +99,11 @@ class LineageResource(dg.ConfigurableResource):
         if not any(isinstance(value, dg.EnvVar) for value in naming.values()):
             NameContext.build(**naming, aliases=data.get("aliases"))  # refused at load
         super().__init__(**data)
+
+    def explorer_link(self, table: str, **view: str) -> str | None:
+        """The explorer page of ``table`` (with ``view`` options such as ``direction``), or
+        None when no explorer is configured."""
+        return explorer_link(self.explorer_url, table, **view)
 
     def get_names(self) -> NameContext:
         """How unqualified and aliased table names resolve for this code location."""
@@ -116,6 +127,13 @@ class LineageResource(dg.ConfigurableResource):
             yield store
         finally:
             store.close()
+
+
+def explorer_link(explorer_url: str | None, table: str, **view: str) -> str | None:
+    """``<explorer>/?asset=<table>&...``, the explorer's deep link to one table."""
+    if not explorer_url:
+        return None
+    return f"{explorer_url.rstrip('/')}/?{urlencode({'asset': table, **view})}"
 
 
 def _database_url_at_load(url: str | dg.EnvVar | None) -> str | dg.EnvVar | None:

@@ -11,9 +11,11 @@ from collections.abc import Sequence
 import dagster as dg
 
 from lineage_core import LineageError, open_store
+from lineage_dagster.resources import explorer_link
 from lineage_dagster.translator import LineageTranslator, tables_of_graph
 
 _log = dg.get_dagster_logger("lineage")
+CAPTURED = "lineage/captured"  # on the external specs this module adds
 
 
 def build_lineage_asset_specs(
@@ -24,6 +26,7 @@ def build_lineage_asset_specs(
     assets: Sequence[dg.AssetsDefinition] = (),
     translator: LineageTranslator | None = None,
     max_assets: int = 5_000,
+    explorer_url: str | None = None,
 ) -> list[dg.AssetSpec]:
     """External asset specs for the tables in the lineage store, with their upstream deps.
 
@@ -31,7 +34,9 @@ def build_lineage_asset_specs(
     materializable assets) are never duplicated, and deps on their tables point at them. A
     store that cannot be read leaves ``specs`` as they are: loading a code location never
     fails because of lineage. At most ``max_assets`` tables are added, so a huge catalog does
-    not swamp the UI.
+    not swamp the UI. The specs added carry ``lineage/captured``: the capture sensor reports
+    the writes of op jobs as materializations of these (and only these) assets, so they do not
+    look "never materialized". With ``explorer_url`` each links to its explorer page.
     """
     translator = translator or LineageTranslator()
     try:
@@ -74,7 +79,15 @@ def build_lineage_asset_specs(
             dg.AssetSpec(
                 key=key_of[table],
                 deps=deps,
-                metadata={"dagster/table_name": table},
+                metadata={
+                    "dagster/table_name": table,
+                    CAPTURED: True,
+                    **(
+                        {"lineage/explorer": dg.MetadataValue.url(link)}
+                        if (link := explorer_link(explorer_url, table))
+                        else {}
+                    ),
+                },
                 group_name=translator.get_group_name(table),
                 kinds={"table"},
                 description=f"{table}, as captured by the lineage integration.",

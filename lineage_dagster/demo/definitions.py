@@ -15,6 +15,8 @@ graph draws the captured lineage (``build_lineage_asset_specs``): reload the cod
 after a few runs to see it grow.
 """
 
+import os
+
 import dagster as dg
 
 from lineage_dagster import (
@@ -330,7 +332,11 @@ def _every(minutes: int, offset: int, job) -> dg.ScheduleDefinition:
 # The asset graph shows captured lineage: each table's spec gets the upstream tables the
 # lineage store knows, and source systems appear as assets of their own (reload the code
 # location after runs to see new lineage).
-LINEAGE_SPECS = build_lineage_asset_specs(specs=TABLE_SPECS, assets=DEMO_ASSETS)
+# `make demo` starts the lineage explorer beside Dagster and says where.
+EXPLORER_URL = os.environ.get("LINEAGE_EXPLORER_URL")
+LINEAGE_SPECS = build_lineage_asset_specs(
+    specs=TABLE_SPECS, assets=DEMO_ASSETS, explorer_url=EXPLORER_URL
+)
 
 # One Definitions object at module scope: Dagster refuses to load a module with two.
 defs = dg.Definitions.merge(
@@ -348,6 +354,7 @@ defs = dg.Definitions.merge(
     ),
     lineage_definitions(
         connections=wh.connections(),
+        explorer_url=EXPLORER_URL,
         impact_threshold=3,
         capture_interval_seconds=10,
         alert_interval_seconds=10,

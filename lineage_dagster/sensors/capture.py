@@ -18,11 +18,18 @@ import dagster as dg
 from pydantic import BaseModel, Field, ValidationError
 
 from lineage_core import Edition, LineageStore, StoreError, StoreUnavailable
-from lineage_core.capture import RunLineage, apply_run, apply_run_edge_by_edge
+from lineage_core.capture import SUCCESS, RunLineage, apply_run, apply_run_edge_by_edge
 from lineage_core.resolution import NameContext
 from lineage_dagster.resources import LineageResource
 from lineage_dagster.runs import location_of, read_run, run_belongs_to
-from lineage_dagster.translator import LineageTranslator, declared_keys, tables_of_assets
+from lineage_dagster.specs import CAPTURED
+from lineage_dagster.translator import (
+    TABLE_NAME,
+    LineageTranslator,
+    declared_keys,
+    plain_value,
+    tables_of_assets,
+)
 
 ET = dg.DagsterEventType
 FINISHED = {
@@ -62,6 +69,7 @@ class CaptureCursor(BaseModel):
 
 @dataclass
 class TickReport:
+    asset_events: list[dg.AssetMaterialization] = field(default_factory=list)
     runs_seen: int = 0
     runs_captured: int = 0
     edges_created: int = 0
@@ -73,6 +81,7 @@ class TickReport:
     problems: list[str] = field(default_factory=list)
 
     def add(self, other: TickReport) -> None:
+        self.asset_events += other.asset_events
         self.runs_captured += other.runs_captured
         self.edges_created += other.edges_created
         self.edges_seen += other.edges_seen
@@ -101,8 +110,14 @@ class TickReport:
 Pending = tuple[str, int, RunLineage | None]  # (outcome, storage id, lineage or not ours)
 
 
-def _capture(store: LineageStore, lineage: RunLineage, report: TickReport) -> None:
+def _capture(
+    store: LineageStore,
+    lineage: RunLineage,
+    report: TickReport,
+    captured: Mapping[str, dg.AssetKey] | None = None,
+) -> None:
     result = apply_run(store, lineage)
+    report.asset_events += _materializations(lineage, captured or {})
     report.runs_captured += 1
     report.edges_seen += result.edges_seen
     report.edges_created += result.edges_created
@@ -128,6 +143,7 @@ def _commit(
     report: TickReport,
     log,
     max_attempts: int = MAX_ATTEMPTS,
+    captured: Mapping[str, dg.AssetKey] | None = None,
 ) -> None:
     """Write a group of runs in one transaction, then move the cursor past them. When the
     group fails, its runs are written one by one, so the runs before a failing one are kept;
@@ -139,13 +155,13 @@ def _commit(
         with store.transaction():
             for _, _, lineage in group:
                 if lineage is not None:
-                    _capture(store, lineage, written)
+                    _capture(store, lineage, written, captured)
     except StoreUnavailable:
         raise
     except Exception as exc:
         if len(group) > 1:
             for one in group:
-                _commit(store, [one], cursor, report, log, max_attempts)
+                _commit(store, [one], cursor, report, log, max_attempts, captured)
             return
         _failed(store, group[0], exc, cursor, report, log, max_attempts)
         return
@@ -154,6 +170,46 @@ def _commit(
         _past(cursor, outcome, storage_id, lineage, report)
         for problem in lineage.errors[:20] if lineage else ():
             log.warning(f"run {lineage.run_id} ({lineage.job}): {problem}")
+
+
+def _materializations(
+    lineage: RunLineage, captured: Mapping[str, dg.AssetKey]
+) -> list[dg.AssetMaterialization]:
+    """What a run wrote into tables that are external assets of this location
+    (``build_lineage_asset_specs``), as materializations of those assets linked to the run."""
+    if lineage.status != SUCCESS:
+        return []
+    events = []
+    for op, table in sorted(lineage.written):
+        key = captured.get(table)
+        if key is not None:
+            events.append(
+                dg.AssetMaterialization(
+                    asset_key=key,
+                    description=f"Written by {lineage.job}.{op} (captured lineage)",
+                    metadata={
+                        "lineage/run": dg.MetadataValue.dagster_run(lineage.run_id),
+                        "lineage/job": lineage.job,
+                        "lineage/op": op,
+                    },
+                )
+            )
+    return events
+
+
+def captured_tables(repository_def: dg.RepositoryDefinition | None) -> dict[str, dg.AssetKey]:
+    """Table -> key of the external assets ``build_lineage_asset_specs`` added to the location
+    (never the assets the user defines)."""
+    if repository_def is None:
+        return {}
+    graph = repository_def.asset_graph
+    found = {}
+    for key in graph.get_all_asset_keys():
+        metadata = graph.get(key).metadata or {}
+        table = plain_value(metadata.get(TABLE_NAME))
+        if plain_value(metadata.get(CAPTURED)) is True and isinstance(table, str):
+            found[table] = key
+    return found
 
 
 def _past(
@@ -275,6 +331,7 @@ def _capture_tick(
                 report.more_pending |= len(page.records) >= max_runs
             pending.sort()
             names, connections = lineage.get_names(), lineage.get_connections()
+            captured = captured_tables(context.repository_def) if pending else {}
             table_of = (
                 _tables(context, store, translator, names, connections, location)
                 if pending
@@ -296,9 +353,9 @@ def _capture_tick(
                     )  # fmt: skip
                 group.append((outcome, storage_id, run_lineage))
                 if len(group) >= GROUP_SIZE:
-                    _commit(store, group, cursor, report, context.log, max_attempts)
+                    _commit(store, group, cursor, report, context.log, max_attempts, captured)
                     group = []
-            _commit(store, group, cursor, report, context.log, max_attempts)
+            _commit(store, group, cursor, report, context.log, max_attempts, captured)
     except _HeldRun as held:
         context.log.error(
             f"Could not write {held}, attempt {held.attempt} of {held.max_attempts}; "
@@ -310,6 +367,7 @@ def _capture_tick(
             f"retried next tick (run {held.run_id[:8]}: attempt {held.attempt} of "
             f"{held.max_attempts}, then it is recorded with its error and skipped)",
             cursor=cursor.serialize(),
+            asset_events=report.asset_events,
         )
     except StoreError as exc:
         context.log.error(f"Lineage store unavailable, will retry: {exc}")
@@ -317,8 +375,11 @@ def _capture_tick(
             skip_reason=f"Lineage store unavailable ({exc}); {report.runs_captured} run(s) "
             "captured before it failed, the rest will be retried next tick",
             cursor=cursor.serialize(),
+            asset_events=report.asset_events,
         )
-    return dg.SensorResult(skip_reason=report.summary(), cursor=cursor.serialize())
+    return dg.SensorResult(
+        skip_reason=report.summary(), cursor=cursor.serialize(), asset_events=report.asset_events
+    )
 
 
 def _tables(

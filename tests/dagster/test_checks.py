@@ -5,7 +5,7 @@ import pytest
 
 from lineage_core import open_store
 from lineage_core.models import ColumnProfile, TableProfile
-from lineage_dagster import LineageResource
+from lineage_dagster import LineageResource, build_refresh_impact_cache_job
 from lineage_dagster.checks import build_impact_checks, build_schema_change_checks
 
 
@@ -154,3 +154,55 @@ def test_schema_guard_fails_only_when_drift_and_impact_coincide(
     assert evaluation.passed is passed
     if not passed:
         assert "retyped ['id']" in evaluation.description
+
+
+def _check_evaluations(instance, key: dg.AssetKey) -> list:
+    records = instance.get_event_records(
+        dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    )
+    return [
+        r.event_log_entry.dagster_event.event_specific_data
+        for r in records
+        if r.event_log_entry.dagster_event.event_specific_data.asset_key == key
+    ]
+
+
+def test_impact_checks_of_external_tables_are_evaluated_by_the_refresh_job(store_url):
+    """Dagster never executes a check on an external asset: the refresh job evaluates it,
+    so it does not sit at "Not evaluated" forever."""
+    with open_store(store_url) as store:
+        store.record_edges(
+            [{"source": "ext.source", "target": f"ext.t{i}", "job": "etl"} for i in range(4)]
+        )
+    external = dg.AssetSpec(["ext", "source"], metadata={"dagster/table_name": "ext.source"})
+    checks = build_impact_checks(assets=[external], max_downstream_assets=3)
+    refresh = build_refresh_impact_cache_job(asset_checks=checks)
+    resource = LineageResource(database_url=store_url, explorer_url="http://127.0.0.1:3100")
+    defs = dg.Definitions(
+        assets=[external], asset_checks=checks, jobs=[refresh], resources={"lineage": resource}
+    )
+    with dg.instance_for_test() as instance:
+        assert defs.resolve_job_def(refresh.name).execute_in_process(instance=instance).success
+        [evaluation] = _check_evaluations(instance, external.key)
+    assert (evaluation.check_name, evaluation.passed) == ("lineage_impact", False)
+    assert evaluation.description == "Changing ext.source affects 4 downstream assets (limit 3)"
+    metadata = evaluation.metadata
+    assert metadata["lineage/max_downstream_jobs"].value == "no limit"
+    assert metadata["lineage/explorer"].value == ("http://127.0.0.1:3100/?asset=ext.source")
+
+
+def test_a_check_without_a_job_limit_says_no_limit(store_url):
+    with open_store(store_url) as store:
+        store.record_edge("shop.orders", "shop.mart", job="etl")
+
+    @dg.asset(metadata={"dagster/table_name": "shop.orders"})
+    def orders() -> None: ...
+
+    [check] = build_impact_checks(assets=[orders], max_downstream_assets=10)
+    result = dg.materialize(
+        [orders, check], resources={"lineage": LineageResource(database_url=store_url)}
+    )
+    [evaluation] = result.get_asset_check_evaluations()
+    assert evaluation.passed
+    assert evaluation.metadata["lineage/max_downstream_jobs"].value == "no limit"
+    assert evaluation.metadata["lineage/max_downstream_assets"].value == 10

@@ -3,7 +3,12 @@
 import dagster as dg
 
 from lineage_core import open_store
-from lineage_dagster import build_lineage_asset_specs
+from lineage_dagster import (
+    LineageResource,
+    build_lineage_asset_specs,
+    build_lineage_capture_sensor,
+    record_lineage,
+)
 
 
 @dg.asset(key=["mart", "revenue"], metadata={"dagster/table_name": "wh.mart.revenue"})
@@ -38,3 +43,48 @@ def test_an_unreachable_store_leaves_the_definitions_loadable():
         database_url="postgresql://postgres@127.0.0.1:1/nothing", specs=[mine]
     )
     assert specs == [mine]
+
+
+@dg.op
+def load_report(context: dg.OpExecutionContext) -> None:
+    record_lineage(
+        context, reads=["wh.raw.events"], writes=["wh.mart.report", "wh.mart.user_table"]
+    )
+
+
+@dg.job(executor_def=dg.in_process_executor)
+def reporting() -> None:
+    load_report()
+
+
+def test_writes_of_op_jobs_are_materializations_of_the_captured_tables(store_url):
+    """Tables only op jobs write used to look "never materialized": the capture sensor now
+    reports their writes on the external assets build_lineage_asset_specs adds (and never on
+    assets the user defines), each linked to the writing run."""
+    with open_store(store_url) as store:
+        store.record_edge("wh.raw.events", "wh.mart.report", job="reporting", op="load_report")
+        store.record_edge("wh.raw.events", "wh.mart.user_table", job="reporting", op="x")
+    mine = dg.AssetSpec(["mine"], metadata={"dagster/table_name": "wh.mart.user_table"})
+    specs = build_lineage_asset_specs(
+        database_url=store_url, specs=[mine], explorer_url="http://127.0.0.1:3100"
+    )
+    report_spec = next(s for s in specs if s.key == dg.AssetKey(["wh", "mart", "report"]))
+    assert report_spec.metadata["lineage/explorer"].value == (
+        "http://127.0.0.1:3100/?asset=wh.mart.report"
+    )
+    defs = dg.Definitions(
+        assets=specs,
+        jobs=[reporting],
+        sensors=[build_lineage_capture_sensor()],
+        resources={"lineage": LineageResource(database_url=store_url)},
+    )
+    with dg.instance_for_test() as instance:
+        run = reporting.execute_in_process(instance=instance)
+        context = dg.build_sensor_context(
+            instance=instance, definitions=defs, resources=defs.resources
+        )
+        result = defs.resolve_sensor_def("lineage_capture_sensor")(context)
+    [event] = result.asset_events
+    assert event.asset_key == dg.AssetKey(["wh", "mart", "report"])
+    assert event.metadata["lineage/run"].value == run.run_id
+    assert event.metadata["lineage/op"].value == "load_report"
