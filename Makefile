@@ -1,5 +1,6 @@
 SHELL := /bin/bash
-# Two entry points: `make demo` (Dagster UI with the demo pipelines) and `make test`.
+# Two entry points: `make demo` (Dagster UI with the demo pipelines, and the lineage explorer)
+# and `make test`. `make demo PORT=3001 EXPLORER_PORT=3101` moves them.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -16,11 +17,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+PORT ?= 3000
+EXPLORER_PORT ?= 3100
+
 demo: $(STAMP)
-	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	@echo "Dagster UI with the lineage demo: http://127.0.0.1:3000 (DAGSTER_HOME=$(DAGSTER_HOME))"
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	PORT=$(PORT) EXPLORER_PORT=$(EXPLORER_PORT) BIN=$(BIN) scripts/demo.sh
 
 test: $(STAMP)
 	. scripts/ensure-postgres.sh && $(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/pytest

@@ -244,10 +244,11 @@ def _built(store: LineageStore, graph: Graph) -> bool:
 def open_built(
     target: Target, graph: Graph, rebuild: bool, log: Callable[[str], None]
 ) -> tuple[LineageStore, float | None]:
-    """The store holding ``graph``, recorded now (build seconds) or reused (None)."""
+    """The store holding ``graph``, recorded now (build seconds) or reused (None), vacuumed."""
     if not rebuild:
         store = open_store(target.url)
         if _built(store, graph):
+            vacuum(target)
             return store, None
         store.close()
     target.reset()
@@ -264,4 +265,15 @@ def open_built(
         edges_created=graph.edge_count,
     )
     log(f"  built in {seconds:.1f} s ({graph.edge_count / seconds:,.0f} edges/s)")
+    vacuum(target)
     return store, seconds
+
+
+def vacuum(target: Target) -> None:
+    """On PostgreSQL, VACUUM (ANALYZE) the graph's tables, as autovacuum does to a store at
+    rest: walks read edges by index-only scans, which visit the table for every row until a
+    vacuum has marked its pages all-visible (a server may run with autovacuum off)."""
+    if target.backend != "postgres":
+        return
+    with psycopg.connect(target.conninfo, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE) lineage_edges, lineage_assets")

@@ -8,20 +8,28 @@ op context, one job per layer):
 2. ``cycles``: the same graph plus 1% back-edges (to an asset of an earlier layer);
 3. ``diamond``: hub0 -> 8 middles -> hub1 -> 8 middles -> ... -> hub10.
 
-It prints the median and p95 of 15-level walks grouped by reach size, cached and live impact,
-a full and an incremental refresh of the impact cache (time and peak memory), and, beside
-them, the design document's ``UNION ALL`` recursive query and an in-memory BFS over the same
-edges (plain dict adjacency and visited set), with the store's ratio to that BFS, and to
-that BFS followed by building the same answer (the store's pydantic models): the second ratio
-is what the store adds over walking in memory and answering in Python.
+It prints the median and p95 of 15-level walks grouped by reach size, three ways: the walk
+(its answer's models not built: they are built when read), the walk and its JSON bytes (what
+a server sends, ``to_json_bytes()``), and, once per root, the walk with its nodes and edges
+read. Then cached and live impact, a full and an incremental refresh of the impact cache
+(time and peak memory), and the design document's ``UNION ALL`` recursive query. Beside the
+walks, an in-memory BFS over the same edges (plain dict adjacency and visited set), with the
+store's ratio to that BFS, and to that BFS followed by the same work (the same answer's
+models, or its JSON, by the store's own constructor): the second ratio is what the store adds
+over walking in memory and answering in Python.
 
 Graphs are built once and kept (PostgreSQL databases ``lineage_bench_<graph>``, SQLite files
 under ``--sqlite-dir``): a rerun reuses a store that already holds the same graph. The graphs
 and their stores are in ``graph_stores.py``; the measurements stay together here (about 700
 lines) because they share one row type, one BFS baseline and one table.
 
+With ``--assets N`` it runs one layered graph of N assets instead (20 layers, 3-5 parents;
+databases ``lineage_bench_scale_N``), and adds the sizes of the database and of the cache's
+tables before and after one stale-and-refresh cycle (the incremental refresh's 100 edges).
+
     .venv/bin/python benchmarks/traversal.py --backend both
     .venv/bin/python benchmarks/traversal.py --quick --backend sqlite --json /tmp/bench.json
+    .venv/bin/python benchmarks/traversal.py --assets 1000000 --backend postgres --repeat 1
 """
 
 from __future__ import annotations
@@ -42,11 +50,21 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from graph_stores import Graph, Layered, Target, asset_name, graphs, open_built, targets
+from graph_stores import (
+    Graph,
+    Layered,
+    Target,
+    asset_name,
+    graphs,
+    layered_graph,
+    open_built,
+    targets,
+)
 
 from lineage_core import open_store
+from lineage_core.models import deferred_parts
 from lineage_core.store import LineageStore
-from lineage_core.store.rows import Walk, gc_paused, lineage_graph
+from lineage_core.store.rows import Walk, WalkColumns, edge_groups, gc_paused, lineage_graph
 
 DEPTH = 15
 BUILD_MARKER = "benchmark-build"
@@ -144,28 +162,35 @@ def reach_group(reached: int) -> str:
 
 _GROUP_ORDER = {"0": 0, "<1k": 1, "1k-10k": 2, "10k-40k": 3, ">=40k": 4}
 _WALK_TARGETS = {"0": 5.0, "<1k": 5.0, ">=40k": 100.0}
+_JSON_TARGETS = {">=40k": 150.0}  # the walk and its JSON bytes
 
 
 class Bfs:
-    """The yardstick: plain dict adjacency and a visited set, loaded once."""
+    """The yardstick: plain dict adjacency and a visited set, loaded once (assets numbered,
+    as the store's ids are)."""
 
     def __init__(self, edges: Iterable[dict[str, Any]]) -> None:
-        self.down: dict[str, list[tuple]] = {}
-        self.up: dict[str, list[tuple]] = {}
+        self.ids: dict[str, int] = {}
+        self.down: dict[int, list[tuple]] = {}
+        self.up: dict[int, list[tuple]] = {}
         for e in edges:
-            row = (e["source"], e["target"], e.get("job"), e.get("op"), e.get("transformation"))
-            self.down.setdefault(e["source"], []).append(row)
-            self.up.setdefault(e["target"], []).append(row)
+            source = self.ids.setdefault(e["source"], len(self.ids))
+            target = self.ids.setdefault(e["target"], len(self.ids))
+            row = (source, target, e.get("job"), e.get("op"), e.get("transformation"))
+            self.down.setdefault(source, []).append(row)
+            self.up.setdefault(target, []).append(row)
+        self.names = list(self.ids)
 
     def walk(
         self, root: str, direction: str, max_depth: int = DEPTH
-    ) -> tuple[dict[str, int], list[tuple]]:
+    ) -> tuple[dict[int, int], list[tuple]]:
         """Each asset at its shortest depth, and every edge out of the assets expanded."""
         adjacency = self.down if direction == "downstream" else self.up
         far = 1 if direction == "downstream" else 0
-        seen = {root: 0}
+        start = self.ids[root]
+        seen = {start: 0}
         edges: list[tuple] = []
-        frontier = [root]
+        frontier = [start]
         for depth in range(1, max_depth + 1):
             following = []
             for asset in frontier:
@@ -178,18 +203,43 @@ class Bfs:
             if not following:
                 break
             frontier = following
-        del seen[root]
+        del seen[start]
         return seen, edges
 
     def answer(self, root: str, direction: str, max_depth: int = DEPTH) -> Any:
-        """The same walk turned into the store's answer (its pydantic models, built by the
-        store's own constructor): what any Python API returning this graph pays on top of
-        the walk itself."""
+        """The same walk turned into the store's answer, by the store's own constructor
+        (its columns, from which nodes, edges and JSON are built when asked for)."""
         depths, edges = self.walk(root, direction, max_depth)
-        info = {name: (name.rsplit(".", 1)[-1], name, "table") for name in [root, *depths]}
+        names = self.names
+        info = {
+            asset: (names[asset].rsplit(".", 1)[-1], names[asset], "table")
+            for asset in [self.ids[root], *depths]
+        }
         jobs = {job: ("bench", job) for job in {edge[2] for edge in edges}}
-        walk = Walk(depths, edges, False)
-        return lineage_graph(direction, root, root, max_depth, walk, info, jobs)
+        walk = Walk(depths, edge_groups(edges), False)
+        return lineage_graph(direction, self.ids[root], root, max_depth, walk, info, jobs)
+
+    def models(self, root: str, direction: str) -> Any:
+        """The answer with its pydantic models built: what any Python API returning this
+        graph as models pays on top of the walk itself."""
+        return read_models(self.answer(root, direction))
+
+    def json(self, root: str, direction: str) -> bytes:
+        """The answer's JSON, written as the store writes its own."""
+        return self.answer(root, direction).to_json_bytes()
+
+
+def edge_count(graph: Any) -> int:
+    """How many edges an answer holds, without building them."""
+    parts = deferred_parts(graph)
+    if isinstance(parts, WalkColumns):
+        return sum(len(group[3]) for group in parts.groups)
+    return len(graph.edges)
+
+
+def read_models(graph: Any) -> Any:
+    graph.nodes, graph.edges  # noqa: B018 (built when first read)
+    return graph
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -201,57 +251,93 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 def measure_walks(
     store: LineageStore, graph: Graph, bfs: Bfs, backend: str, repeat: int, check: bool
 ) -> list[Row]:
-    rows: dict[tuple[str, str], Row] = {}
-    reach_sum: dict[tuple[str, str], list[int]] = {}
+    """Per direction and reach: the store's walk (its answer's models unbuilt), the same
+    walk and its JSON bytes (what a server sends), and, once per root, the walk with its
+    models read; each beside the in-memory BFS and the BFS plus the same work."""
+    rows: dict[tuple[str, str, str], Row] = {}
+    sizes: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
     for direction in ("downstream", "upstream"):
         walk = store.downstream if direction == "downstream" else store.upstream
         for label, root in graph.roots:
             walk(root)  # warm the caches once (first touch of the root's pages)
             for attempt in range(repeat):
-                seconds, result = timed(lambda walk=walk, root=root: walk(root))
-                # The baselines run with the cyclic garbage collector paused, as the store's
-                # walks do (collections over a large answer's objects would dominate).
-                with gc_paused():
-                    bfs_seconds, (depths, edges) = timed(
-                        lambda root=root, direction=direction: bfs.walk(root, direction)
+                measures = [
+                    ("", lambda walk=walk, root=root: walk(root), bfs.models),
+                    (", JSON", lambda walk=walk, root=root: walk(root).to_json_bytes(), bfs.json),
+                ]
+                if attempt == 0:
+                    measures.append(
+                        (
+                            ", models",
+                            lambda walk=walk, root=root: read_models(walk(root)),
+                            bfs.models,
+                        )
                     )
-                    answer_seconds, _ = timed(
-                        lambda root=root, direction=direction: bfs.answer(root, direction)
+                for kind, run_store, run_answer in measures:
+                    seconds, result = timed(run_store)
+                    # The baselines run with the cyclic garbage collector paused, as the
+                    # store's walks do (collections over a large answer's objects would
+                    # dominate).
+                    with gc_paused():
+                        bfs_seconds, (depths, edges) = timed(
+                            lambda root=root, direction=direction: bfs.walk(root, direction)
+                        )
+                        answer_seconds, _ = timed(
+                            lambda root=root, direction=direction, run=run_answer: run(
+                                root, direction
+                            )
+                        )
+                    if kind == ", models" and check and not result.truncated:
+                        _check(result, bfs, depths, edges, root, direction)
+                    if kind == "":
+                        size = (result.total_nodes, edge_count(result))
+                    group = label if graph.name == "diamond" else reach_group(size[0])
+                    key = (direction, kind, group)
+                    row = rows.setdefault(
+                        key,
+                        Row(
+                            backend,
+                            graph.name,
+                            f"{direction} {DEPTH} levels{kind}",
+                            group,
+                            target_ms=_walk_target(graph.name, kind, group),
+                        ),
                     )
-                if attempt == 0 and check:
-                    _check(result, depths, edges, root, direction)
-                group = reach_group(result.total_nodes)
-                if graph.name == "diamond":
-                    group = label
-                key = (direction, group)
-                row = rows.setdefault(
-                    key,
-                    Row(
-                        backend,
-                        graph.name,
-                        f"{direction} {DEPTH} levels",
-                        group,
-                        target_ms=5.0 if graph.name == "diamond" else _WALK_TARGETS.get(group),
-                    ),
-                )
-                row.samples.append(seconds)
-                row.bfs.append(bfs_seconds)
-                row.answer.append(answer_seconds)
-                reach_sum.setdefault(key, []).append((result.total_nodes, len(result.edges)))
+                    row.samples.append(seconds)
+                    row.bfs.append(bfs_seconds)
+                    row.answer.append(answer_seconds)
+                    sizes.setdefault(key, []).append(size)
     for key, row in rows.items():
-        row.reach = statistics.mean(r for r, _ in reach_sum[key])
-        row.edges = statistics.mean(e for _, e in reach_sum[key])
+        row.reach = statistics.mean(r for r, _ in sizes[key])
+        row.edges = statistics.mean(e for _, e in sizes[key])
+        row.note = _WALK_NOTES[key[1]]
     return sorted(rows.values(), key=lambda r: (r.measure, _GROUP_ORDER.get(r.group, 9), r.group))
 
 
+_WALK_NOTES = {
+    "": "models unbuilt; bfs+models: BFS and the models built",
+    ", JSON": "walk and to_json_bytes(); bfs+models: BFS and the same JSON from its columns",
+    ", models": "walk and its nodes and edges read; bfs+models: BFS and the models built",
+}
+
+
+def _walk_target(graph: str, kind: str, group: str) -> float | None:
+    if kind == ", JSON":
+        return _JSON_TARGETS.get(group)
+    if kind == ", models":
+        return None
+    return 5.0 if graph == "diamond" else _WALK_TARGETS.get(group)
+
+
 def _check(
-    result: Any, depths: dict[str, int], edges: list[tuple], root: str, direction: str
+    result: Any, bfs: Bfs, depths: dict[int, int], edges: list[tuple], root: str, direction: str
 ) -> None:
     got = {node.qualified_name: node.depth for node in result.nodes}
-    if got != depths or len(result.edges) != len(edges) or result.truncated:
+    want = {bfs.names[asset]: depth for asset, depth in depths.items()}
+    if got != want or len(result.edges) != len(edges) or result.truncated:
         raise SystemExit(
             f"store and BFS disagree on the {direction} walk from {root}: "
-            f"{len(got)} vs {len(depths)} assets, {len(result.edges)} vs {len(edges)} edges"
+            f"{len(got)} vs {len(want)} assets, {len(result.edges)} vs {len(edges)} edges"
         )
 
 
@@ -321,6 +407,7 @@ def refresh_child(url: str) -> None:
                 "cpu_seconds": time.process_time() - cpu,
                 "write_seconds": seconds - stages.get("write", seconds),
                 "entries": result.entries_refreshed,
+                "estimated": result.entries_estimated,
                 "method": result.method,
                 "rss_before": before,
                 "rss_peak": peak,
@@ -349,7 +436,8 @@ def measure_refresh(
         [child["seconds"]],
         target_ms=60_000.0 if graph.name != "diamond" else None,
         note=(
-            f"{child['method']}; writing ~{child['write_seconds']:.0f} s of it; "
+            f"{child['method']}, {child['estimated']:,} with estimates; "
+            f"writing ~{child['write_seconds']:.0f} s of it; "
             f"client CPU {child['cpu_seconds']:.0f} s; peak RSS {peak_gib:.2f} GiB "
             f"(+{delta_gib:.2f} GiB over the process before refreshing; ru_maxrss of a child) "
             f"plus {worker_gib:.2f} GiB in its worker process (0: none was started)"
@@ -383,16 +471,53 @@ def incremental_edges(graph: Graph, count: int = 100) -> list[dict[str, Any]]:
     return edges
 
 
+def sizes(target: Target) -> dict[str, int]:
+    """Bytes of the database, of the cache's entries and of its stale marks (dead row versions
+    included: what a stale-and-refresh cycle leaves behind)."""
+    tables = ("lineage_impact_cache", "lineage_cache_stale")
+    if target.backend == "postgres":
+        with psycopg.connect(target.conninfo) as conn:
+            row = conn.execute(
+                "SELECT pg_database_size(current_database()),"
+                " pg_total_relation_size(%s), pg_total_relation_size(%s)",
+                tables,
+            ).fetchone()
+        return dict(zip(("database", *tables), row, strict=True))
+    conn = sqlite3.connect(target.path)
+    try:
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+        found = {"database": conn.execute("PRAGMA page_count").fetchone()[0] * page}
+        for table in tables:  # the table and its indexes, by pages (the dbstat table)
+            found[table] = conn.execute(
+                "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?"
+                " OR name IN (SELECT name FROM sqlite_master WHERE tbl_name = ?)",
+                (table, table),
+            ).fetchone()[0]
+        return found
+    finally:
+        conn.close()
+
+
+def _mb(found: dict[str, int]) -> str:
+    return ", ".join(
+        f"{name.removeprefix('lineage_')} {size / 2**20:,.0f} MB" for name, size in found.items()
+    )
+
+
 def measure_incremental(
-    store: LineageStore, graph: Graph, backend: str, log: Callable[[str], None]
+    store: LineageStore, target: Target, graph: Graph, log: Callable[[str], None]
 ) -> list[Row]:
+    backend = target.backend
     edges = incremental_edges(graph)
+    before = sizes(target)
     record_seconds, recorded = timed(lambda: store.record_edges(edges))
     stale = store.stale_cache_entries()
     refresh_seconds, result = timed(lambda: store.refresh_impact_cache())
+    after = sizes(target)
     log(
         f"  incremental: recorded 100 edges in {record_seconds:.2f} s "
         f"({recorded.cache_entries_marked_stale:,} marked stale), refresh {refresh_seconds:.1f} s"
+        f"; sizes before {before}, after {after}"
     )
     # Put the graph back as it was built (the edges are retired: walks ignore them).
     ids = [
@@ -409,6 +534,7 @@ def measure_incremental(
             "record 100 new edges",
             f"{recorded.cache_entries_marked_stale:,} marked stale",
             [record_seconds],
+            note="marks are rows of their own: no cache entry is written",
         ),
         Row(
             backend,
@@ -417,8 +543,13 @@ def measure_incremental(
             f"{stale:,} stale entries",
             [refresh_seconds],
             target_ms=5_000.0,
-            note=f"{result.method}, {result.entries_refreshed:,} entries",
+            note=(
+                f"{result.method}, {result.entries_refreshed:,} entries recomputed, "
+                f"{result.entries_changed:,} written"
+            ),
         ),
+        Row(backend, graph.name, "sizes before the cycle", "", note=_mb(before)),
+        Row(backend, graph.name, "sizes after record and refresh", "", note=_mb(after)),
     ]
 
 
@@ -613,7 +744,15 @@ def run(args: argparse.Namespace) -> list[Row]:
         print(text, file=sys.stderr, flush=True)
 
     rows: list[Row] = []
-    for graph in graphs(args.quick):
+    chosen = (
+        [layered_graph(f"scale_{args.assets}", Layered(width=args.assets // 20))]
+        if args.assets
+        else graphs(args.quick)
+    )
+    for graph in chosen:
+        if args.assets:  # a layer-0 asset no edge reads from was never recorded
+            recorded = {name for e in graph.edges for name in (e["source"], e["target"])}
+            graph.roots = [(label, root) for label, root in graph.roots if root in recorded]
         if args.graphs and graph.name not in args.graphs:
             continue
         log(f"{graph.name}: {graph.assets:,} assets, {graph.edge_count:,} edges")
@@ -641,8 +780,8 @@ def run(args: argparse.Namespace) -> list[Row]:
                     log(f"  impact on {target.backend}")
                     rows += measure_impact(store, graph, target.backend, args.repeat, live=False)
                     rows += measure_impact(store, graph, target.backend, 1, live=True)
-                if graph.name == "layered" and not args.skip_refresh:
-                    rows += measure_incremental(store, graph, target.backend, log)
+                if graph.name in ("layered", f"scale_{args.assets}") and not args.skip_refresh:
+                    rows += measure_incremental(store, target, graph, log)
                 if not args.skip_union:
                     rows += measure_union_all(store, target, graph, args.union_timeout, log)
             finally:
@@ -661,6 +800,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--sqlite-dir", default="/tmp/lineage_bench")
     parser.add_argument("--graphs", nargs="*", choices=("layered", "cycles", "diamond"))
+    parser.add_argument(
+        "--assets",
+        type=int,
+        metavar="N",
+        help="only a layered graph of N assets (20 layers, 3-5 parents), database scale_N",
+    )
     parser.add_argument(
         "--repeat", type=int, default=None, help="timed walks per root (3; quick 2)"
     )
@@ -692,7 +837,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"load average (1/5/15 min) before {'/'.join(f'{x:.1f}' for x in load_before)}, "
         f"after {'/'.join(f'{x:.1f}' for x in load_after)} on {os.cpu_count()} CPUs; "
         "walk ratios compare medians of the store and of the in-memory BFS run back to back; "
-        "bfs+models adds building the same answer's models from the BFS result"
+        "bfs+models adds to the BFS the same work on its result (the answer's models, or "
+        "its JSON, as each row's note says)"
     )
     if args.json:
         Path(args.json).write_text(json.dumps([row.as_json() for row in rows], indent=2) + "\n")

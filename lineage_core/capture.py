@@ -344,11 +344,20 @@ class CaptureResult:
     had_errors: bool = False
 
 
-def apply_run(store: LineageStore, lineage: RunLineage) -> CaptureResult:
+def apply_run(
+    store: LineageStore,
+    lineage: RunLineage,
+    *,
+    retire: bool = True,
+    execution_type: str = "dagster_run",
+) -> CaptureResult:
     """Write one run's lineage in one transaction (or the caller's).
 
     Raises ``StoreError`` (and writes nothing of the run) on an outage. Only a successful run
     retires edges: the tables it wrote, and the sources it wrote them from, are the evidence.
+    ``retire=False`` is for runs told in parts (OpenLineage events), where no one part is
+    evidence that an edge is gone; ``execution_type`` names the kind of capture on the
+    execution row (one row per run and kind).
     """
     retired = 0
     with store.transaction():
@@ -359,7 +368,7 @@ def apply_run(store: LineageStore, lineage: RunLineage) -> CaptureResult:
             store.record_assets(sources=alone - written, targets=written)
         for name in sorted(lineage.files & lineage.assets):
             store.upsert_asset(name, type="file")
-        if lineage.status == SUCCESS and lineage.written:
+        if retire and lineage.status == SUCCESS and lineage.written:
             retired = store.retire_unconfirmed_edges(
                 job=lineage.job,
                 code_location=lineage.code_location,
@@ -368,6 +377,7 @@ def apply_run(store: LineageStore, lineage: RunLineage) -> CaptureResult:
             )
         store.record_execution(
             run_id=lineage.run_id,
+            execution_type=execution_type,
             job=lineage.job,
             code_location=lineage.code_location,
             status=lineage.status,

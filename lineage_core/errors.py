@@ -125,3 +125,24 @@ class ImportFileError(LineageError):
         more = len(self.problems) - 5
         suffix = f" (and {more} more)" if more > 0 else ""
         super().__init__(f"{len(self.problems)} invalid line(s): {shown}{suffix}")
+
+
+class TokenNotFound(NotFound):
+    """No live API token of that name for the tenant."""
+
+    def __init__(self, name: str, tenant: str) -> None:
+        self.name = name
+        self.tenant = tenant
+        super().__init__(f"No live API token {name!r} for tenant {tenant!r}")
+
+
+class TokenExists(LineageError):
+    """A live API token of that name exists for the tenant: revoke it first."""
+
+    def __init__(self, name: str, tenant: str) -> None:
+        self.name = name
+        self.tenant = tenant
+        super().__init__(
+            f"Tenant {tenant!r} has a live API token named {name!r}; revoke it first "
+            f"(`lineage token revoke {name} --tenant {tenant}`) or choose another name"
+        )

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 
-from lineage_core.models import GraphEdge, LineageGraph
+from lineage_core.models import EdgeColumn, GraphEdge, LineageGraph
 
 FORMATS = ("json", "mermaid", "dot")
 
 
-def export_graph(graph: LineageGraph, fmt: str) -> str:
+def export_graph(
+    graph: LineageGraph,
+    fmt: str,
+    *,
+    edge_columns: Sequence[Sequence[EdgeColumn]] | None = None,
+) -> str:
+    """``graph`` as text in ``fmt``.
+
+    ``edge_columns`` holds the column mappings of each of ``graph.edges``, in their order (as
+    ``LineageStore.edge_columns`` reads them): the JSON gives each edge its ``columns``, so
+    that an export carries what a column-level tool needs; the drawings show tables only.
+    """
     if fmt == "json":
-        return json.dumps(graph.to_json(), indent=2)
+        document = graph.to_json()
+        if edge_columns is not None:
+            for edge, columns in zip(document["edges"], edge_columns, strict=True):
+                edge["columns"] = [column.to_json() for column in columns]
+        return json.dumps(document, indent=2)
     if fmt == "mermaid":
         return to_mermaid(graph)
     if fmt == "dot":

@@ -11,9 +11,11 @@ the schedule or sensor that launched the run (its job).
 
 from __future__ import annotations
 
+import copy
+import json
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
@@ -138,12 +140,30 @@ class Edge(Model):
     created_at: datetime | None = None
 
 
+NodeDirection = Literal["upstream", "downstream", "both"]
+
+
 class GraphNode(Model):
+    """An asset of a walk at its shortest depth from the root.
+
+    ``direction`` says on which side of the root a ``full`` answer's asset lies (``both``: on
+    a cycle through the root). Upstream and downstream answers leave it None, and their JSON
+    leaves it out, so that their shape stays the design document's.
+    """
+
     id: str
     name: str
     qualified_name: str
     type: str
     depth: int
+    direction: NodeDirection | None = Field(default=None, exclude_if=lambda value: value is None)
+
+
+def node_direction(upstream: bool, downstream: bool) -> NodeDirection:
+    """The side of a ``full`` answer's asset, from which of the two walks reached it."""
+    if upstream:
+        return "both" if downstream else "upstream"
+    return "downstream"
 
 
 class GraphEdge(Model):
@@ -166,6 +186,141 @@ class LineageGraph(Model):
     truncated: bool = False
     upstream_count: int | None = None
     downstream_count: int | None = None
+
+    def to_json_bytes(self) -> bytes:
+        """``json.dumps(self.to_json())`` as bytes: the document a server sends.
+
+        A store's walk answer writes it straight from the walk's columns, without building a
+        model per node and edge, as long as its ``nodes`` and ``edges`` have not both been read
+        (see :func:`deferred_graph`).
+        """
+        return json.dumps(self.to_json()).encode()
+
+
+class GraphParts(Protocol):
+    """What a deferred :class:`LineageGraph` builds its ``nodes``, ``edges`` and JSON from."""
+
+    def nodes(self) -> list[GraphNode]: ...
+    def edges(self) -> list[GraphEdge]: ...
+    def json_bytes(self, graph: LineageGraph) -> bytes:
+        """Exactly ``json.dumps(graph.to_json()).encode()``, ``graph`` being built from these."""
+        ...
+
+
+_GRAPH_FIELDS = tuple(LineageGraph.model_fields)
+_BUILT_WHEN_READ = ("nodes", "edges")
+_READ_AS_THEY_ARE = frozenset(
+    {*_GRAPH_FIELDS, "to_json_bytes", "__class__"} - set(_BUILT_WHEN_READ)
+)
+_get_attribute = object.__getattribute__
+_set_attribute = object.__setattr__
+
+
+class _DeferredGraph(LineageGraph):
+    """A :class:`LineageGraph` whose ``nodes`` and ``edges`` are built when first read.
+
+    Reading its other fields costs nothing, and ``to_json_bytes()`` writes from its parts.
+    Anything else (equality, ``model_dump``, ``to_json()``, iteration, copies, ``repr``)
+    first builds what is missing, then makes the object a plain ``LineageGraph`` (its class is
+    swapped: the layout is the same), which it stays.
+    """
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _READ_AS_THEY_ARE:
+            return _get_attribute(self, name)
+        if name in _BUILT_WHEN_READ:
+            return _built_part(self, name)
+        _make_plain(self)
+        return _get_attribute(self, name)
+
+    def __eq__(self, other: object) -> bool:
+        _make_plain(self)
+        return self == other
+
+    def __copy__(self) -> LineageGraph:
+        _make_plain(self)
+        return copy.copy(self)
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> LineageGraph:
+        _make_plain(self)
+        return copy.deepcopy(self, memo)
+
+    def to_json_bytes(self) -> bytes:
+        parts = _get_attribute(self, "__pydantic_private__")
+        if parts is None:
+            _make_plain(self)
+            return LineageGraph.to_json_bytes(self)
+        return parts.json_bytes(self)
+
+
+def _built_part(graph: LineageGraph, name: str) -> Any:
+    values = _get_attribute(graph, "__dict__")
+    if name not in values:
+        values[name] = getattr(_get_attribute(graph, "__pydantic_private__"), name)()
+        if all(part in values for part in _BUILT_WHEN_READ):
+            _make_plain(graph)
+    return values[name]
+
+
+def _make_plain(graph: LineageGraph) -> None:
+    """Build the parts not yet read and make ``graph`` a plain ``LineageGraph``: its values in
+    field order, as ``model_construct`` leaves them."""
+    if type(graph) is not _DeferredGraph:
+        return
+    values = _get_attribute(graph, "__dict__")
+    parts = _get_attribute(graph, "__pydantic_private__")
+    for name in _BUILT_WHEN_READ:
+        if name not in values:
+            values[name] = getattr(parts, name)()
+    _set_attribute(graph, "__dict__", {name: values[name] for name in _GRAPH_FIELDS})
+    _set_attribute(graph, "__pydantic_private__", None)
+    _set_attribute(graph, "__class__", LineageGraph)
+
+
+def deferred_graph(
+    parts: GraphParts,
+    *,
+    direction: Literal["upstream", "downstream", "full"],
+    root_asset_id: str,
+    root: str,
+    max_depth: int,
+    total_nodes: int,
+    truncated: bool = False,
+    upstream_count: int | None = None,
+    downstream_count: int | None = None,
+) -> LineageGraph:
+    """A ``LineageGraph`` equal to ``LineageGraph.model_construct(nodes=parts.nodes(),
+    edges=parts.edges(), ...)`` that builds ``nodes`` and ``edges`` only when they are read.
+
+    For answers of hundreds of thousands of edges: a model per edge costs more than the walk
+    that found them, and a server sending ``to_json_bytes()`` never needs one.
+    """
+    graph = _DeferredGraph.__new__(_DeferredGraph)
+    _set_attribute(
+        graph,
+        "__dict__",
+        {
+            "direction": direction,
+            "root_asset_id": root_asset_id,
+            "root": root,
+            "max_depth": max_depth,
+            "total_nodes": total_nodes,
+            "truncated": truncated,
+            "upstream_count": upstream_count,
+            "downstream_count": downstream_count,
+        },
+    )
+    _set_attribute(graph, "__pydantic_fields_set__", set(_GRAPH_FIELDS))
+    _set_attribute(graph, "__pydantic_extra__", None)
+    _set_attribute(graph, "__pydantic_private__", parts)
+    return graph
+
+
+def deferred_parts(graph: LineageGraph) -> GraphParts | None:
+    """The parts a deferred graph builds from, None once it is a plain ``LineageGraph``."""
+    if type(graph) is not _DeferredGraph:
+        return None
+    return _get_attribute(graph, "__pydantic_private__")
 
 
 class AffectedJob(Model):
@@ -192,6 +347,8 @@ class ImpactAnalysis(Model):
     page_limit: int = 100
     cached: bool = False
     computed_at: datetime | None = None
+    # The counts are estimates: more than the impact cache counts exactly (10,000 assets).
+    estimated: bool = False
 
 
 class JobReference(Model):
@@ -224,11 +381,17 @@ class RecordResult(Model):
 
 
 class RefreshResult(Model):
+    """What a refresh did: entries recomputed, of which ``entries_changed`` came out different
+    and were written (the others were left as they were), and ``entries_estimated`` carry
+    counts past the exact limit."""
+
     entries_refreshed: int
     stale_only: bool
     method: Literal["bfs", "bitset", "none"]
     seconds: float
     largest: list[tuple[str, int]] = Field(default_factory=list)
+    entries_changed: int = 0
+    entries_estimated: int = 0
 
 
 def validate_depth(max_depth: int) -> int:
@@ -341,3 +504,146 @@ class TableProfile(Model):
     profiled_at: datetime | None = None
     profile_duration_ms: int | None = None
     drift: ProfileDrift | None = None
+
+
+class LastWrite(Model):
+    """The latest captured run of a Dagster job that writes a table, as the explorer shows it.
+
+    ``written`` says whether that run's capture recorded writing the table: a run that failed
+    before its writing step ran leaves ``status`` FAILURE and ``written`` false (the table is
+    stale); one whose writing step materialized it before the run failed has ``written`` true.
+    """
+
+    run_id: str
+    job: str | None = None
+    code_location: str | None = None
+    status: str | None = None
+    at: datetime | None = None
+    written: bool = False
+
+
+class AssetDetail(Asset):
+    """An asset with what the explorer's asset panel shows beside it: the Dagster asset key a
+    code location declared for its table, and the last run that wrote it."""
+
+    dagster_asset_key: str | None = None
+    last_write: LastWrite | None = None
+
+
+class ColumnLink(Model):
+    """One column-to-column link of a stored edge, with the edge's tables and Dagster context."""
+
+    source_table: str
+    source_column: str
+    target_table: str
+    target_column: str
+    transformation: str | None = None
+    job: str | None = None
+    op: str | None = None
+    code_location: str | None = None
+    edge_id: int | None = None
+
+
+class AssetColumns(Model):
+    """The column links into and out of one table: one shape for the explorer's HTTP API and
+    ``lineage columns --json``."""
+
+    asset: str
+    incoming: list[ColumnLink]
+    outgoing: list[ColumnLink]
+
+
+class WorkflowAsset(Model):
+    """A table a Dagster job reads or writes, in the design document's workflow-assets shape."""
+
+    asset_id: str
+    asset_name: str
+    qualified_name: str
+    asset_type: str
+    is_source: bool
+    is_target: bool
+
+
+class ApiToken(Model):
+    """A bearer token of the explorer's HTTP API, as listed: never the token itself, which is
+    shown once when it is made and kept only as a hash."""
+
+    name: str
+    tenant: str
+    created_at: datetime | None = None
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class EdgeInterval(Model):
+    """A stretch of time an edge was active: from ``active_from`` up to, not including,
+    ``active_until`` (None while it still is). An edge retired and recorded again has one
+    interval per stretch."""
+
+    active_from: datetime
+    active_until: datetime | None = None
+
+
+class DiffAsset(Model):
+    """An asset that joined (or left) the walk of a diff's root between its two times.
+
+    ``at`` is when it did: the first moment since which a path of edges, all active ever
+    since, has linked it to the root within the depth (or, for one that left, the last
+    moment such a path still did). ``depth`` is its depth at the diff's ``until`` (joined)
+    or ``since`` (left).
+    """
+
+    id: str
+    name: str
+    qualified_name: str
+    type: str
+    depth: int
+    at: datetime
+
+
+class DiffEdge(Model):
+    """An edge that joined (or left) the walk of a diff's root between its two times.
+
+    ``at`` is when it did, as for :class:`DiffAsset`. ``active_from`` and ``active_until``
+    are the edge's own active interval at the diff's ``until`` (joined) or ``since`` (left):
+    a left edge with ``active_until`` None was not retired itself, it was cut off by an edge
+    before it; a joined edge whose ``active_from`` is before ``since`` was there all along
+    and is new to the walk only.
+    """
+
+    edge_id: int
+    source: str
+    target: str
+    job: str | None = None
+    op: str | None = None
+    code_location: str | None = None
+    transformation_type: str | None = None
+    active_from: datetime
+    active_until: datetime | None = None
+    at: datetime
+
+
+class LineageDiff(Model):
+    """How the downstream (or upstream) of ``root`` changed from ``since`` to ``until``.
+
+    The two walks' net difference: an asset or edge in the walk at ``until`` and not at
+    ``since`` was ``added``, one in the walk at ``since`` and not at ``until`` was
+    ``removed`` (retired, or cut off by a retired edge). Something that came and went in
+    between, or went and came back, is in neither list. Each list is ordered by ``at``. With
+    ``since`` after ``until`` the lists are those of the way forward, swapped.
+    """
+
+    root_asset_id: str
+    root: str
+    direction: Literal["upstream", "downstream"]
+    max_depth: int
+    since: datetime
+    until: datetime
+    added_assets: list[DiffAsset]
+    removed_assets: list[DiffAsset]
+    added_edges: list[DiffEdge]
+    removed_edges: list[DiffEdge]

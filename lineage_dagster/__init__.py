@@ -20,8 +20,10 @@ from lineage_dagster.schedules import (
 )
 from lineage_dagster.sensors import (
     CaptureCursor,
+    EmitterCursor,
     build_impact_alert_sensor,
     build_lineage_capture_sensor,
+    build_openlineage_emitter_sensor,
 )
 from lineage_dagster.sensors.alerts import build_lineage_alert_job
 from lineage_dagster.specs import build_lineage_asset_specs
@@ -35,6 +37,7 @@ __all__ = [
     "SQL",
     "WRITES",
     "CaptureCursor",
+    "EmitterCursor",
     "LineageComponent",
     "LineageResource",
     "LineageTranslator",
@@ -44,6 +47,7 @@ __all__ = [
     "build_lineage_alert_job",
     "build_lineage_asset_specs",
     "build_lineage_capture_sensor",
+    "build_openlineage_emitter_sensor",
     "build_profile_tables_job",
     "build_profile_tables_schedule",
     "build_refresh_impact_cache_job",

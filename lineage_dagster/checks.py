@@ -15,7 +15,7 @@ from typing import Any
 import dagster as dg
 
 from lineage_core import AssetNotFound, ImpactAnalysis, LineageError
-from lineage_core.alerting import impact_problems, schema_change_risk
+from lineage_core.alerting import estimate_decides, impact_problems, schema_change_risk
 from lineage_core.profiling.drift import describe_schema_change
 from lineage_dagster.metadata import markdown_table
 from lineage_dagster.resources import LineageResource
@@ -59,6 +59,7 @@ def impact_metadata(impact: ImpactAnalysis) -> dict[str, Any]:
         ),
         "lineage/code_locations": dg.MetadataValue.json(impact.code_locations),
         "lineage/from_cache": dg.MetadataValue.bool(impact.cached),
+        "lineage/estimated": dg.MetadataValue.bool(impact.estimated),
     }
 
 
@@ -156,6 +157,10 @@ def evaluate_impact_check(lineage: LineageResource, enforced: dict[str, Any]) ->
     try:
         with lineage.get_store() as store:
             impact = store.impact(table_now, max_depth=enforced["max_depth"], limit=enforced["top"])
+            if estimate_decides(impact, max_assets):  # a limit above what the cache counts exactly
+                impact = store.impact(
+                    table_now, max_depth=enforced["max_depth"], limit=enforced["top"], live=True
+                )
     except AssetNotFound:
         return {
             "passed": True,

@@ -26,11 +26,19 @@ class _Server:
 
 class Webhook(_Server):
     """A real HTTP server that records what it receives; it answers 500 to the first
-    ``failures`` requests, and waits ``delay`` seconds before each answer."""
+    ``failures`` requests, and waits ``delay`` seconds before each answer. ``answers``, when
+    given, are the statuses of the first requests, in order (then 200). ``headers`` and
+    ``paths`` keep each request's headers and path, and ``statuses`` what it was answered."""
 
-    def __init__(self, failures: int = 0, delay: float = 0.0) -> None:
+    def __init__(
+        self, failures: int = 0, delay: float = 0.0, answers: tuple[int, ...] = ()
+    ) -> None:
         self.requests: list[dict] = []
+        self.headers: list[dict[str, str]] = []
+        self.paths: list[str] = []
+        self.statuses: list[int] = []
         self.failures = failures
+        self.answers = answers
         self._lock = threading.Lock()
         outer = self
 
@@ -39,9 +47,16 @@ class Webhook(_Server):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 with outer._lock:
                     outer.requests.append(json.loads(body))
+                    outer.headers.append(dict(self.headers.items()))
+                    outer.paths.append(self.path)
                     count = len(outer.requests)
+                    if count <= len(outer.answers):
+                        status = outer.answers[count - 1]
+                    else:
+                        status = 500 if count <= outer.failures else 200
+                    outer.statuses.append(status)
                 time.sleep(delay)
-                self.send_response(500 if count <= outer.failures else 200)
+                self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

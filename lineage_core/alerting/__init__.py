@@ -31,6 +31,7 @@ from lineage_core.alerting.render import (
     threshold_digest,
 )
 from lineage_core.alerting.rules import (
+    estimate_decides,
     impact_of,
     impact_problems,
     schema_change_risk,
@@ -50,6 +51,7 @@ __all__ = [
     "baseline",
     "claim_due",
     "deliver",
+    "estimate_decides",
     "fail_abandoned",
     "impact_of",
     "impact_problems",

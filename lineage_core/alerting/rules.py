@@ -33,10 +33,16 @@ if TYPE_CHECKING:
     from lineage_core.store import LineageStore
 
 
-def impact_of(store: LineageStore, table: str, top: int) -> ImpactAnalysis | None:
-    """The table's impact with its ``top`` nearest downstream assets; None if unknown."""
+def impact_of(
+    store: LineageStore, table: str, top: int, threshold: int | None = None
+) -> ImpactAnalysis | None:
+    """The table's impact with its ``top`` nearest downstream assets; None if unknown. Counted
+    live when comparing it with ``threshold`` would otherwise rest on an estimate."""
     try:
-        return store.impact(table, limit=top)
+        impact = store.impact(table, limit=top)
+        if estimate_decides(impact, threshold):
+            impact = store.impact(table, limit=top, live=True)
+        return impact
     except AssetNotFound:
         return None
 
@@ -59,7 +65,7 @@ def stale_tables(
         }
         if writers and writers <= set(succeeded_steps):
             continue
-        impact = impact_of(store, table, top)
+        impact = impact_of(store, table, top, threshold)
         if impact is not None and impact.total_impacted_assets >= threshold:
             impacts.append(impact)
     return sorted(impacts, key=lambda i: -i.total_impacted_assets)
@@ -71,7 +77,7 @@ def schema_drift_alerts(
     """(profile id, alert or None) for each schema change recorded after ``after_profile_id``,
     oldest first; the alert is None where the table's impact is under ``threshold``."""
     for profile_id, table, profile in store.schema_changes_after(after_profile_id):
-        impact = impact_of(store, table, top)
+        impact = impact_of(store, table, top, threshold)
         if impact is not None and impact.total_impacted_assets >= threshold:
             yield profile_id, schema_drift_alert(profile_id, profile, impact, top)
         else:
@@ -85,7 +91,9 @@ def threshold_crossings(
 
     When at most ``refresh_limit`` entries are stale they are refreshed first, so new
     lineage alerts without waiting for the scheduled refresh. Assets back under the
-    threshold have their open alert resolved.
+    threshold have their open alert resolved. Counts are exact up to the cache's exact limit
+    (10,000): at or under it the crossing is exact. Above it, which assets are over is read
+    from the estimates, and each new alert is confirmed by a live count.
     """
     if 0 < store.stale_cache_entries() <= refresh_limit:
         store.refresh_impact_cache(stale_only=True)
@@ -101,10 +109,20 @@ def threshold_crossings(
             store.resolve_alert(key)
     alerts = []
     for name in sorted(over - set(open_alerts.values())):
-        impact = impact_of(store, name, top)
-        if impact is not None:
+        impact = impact_of(store, name, top, threshold)
+        if impact is not None and impact.total_impacted_assets >= threshold:
             alerts.append(threshold_alert(threshold, impact, top))
     return alerts
+
+
+def estimate_decides(impact: ImpactAnalysis, limit: int | None) -> bool:
+    """Whether comparing ``impact``'s downstream count with ``limit`` would rest on an
+    estimate: the cache counts exactly up to its limit (``lineage_core.reach.EXACT_LIMIT``)
+    and an estimated count is known to be over it, so only a limit above it needs the live
+    count. Job counts are always exact."""
+    from lineage_core.reach import EXACT_LIMIT
+
+    return impact.estimated and limit is not None and limit >= EXACT_LIMIT
 
 
 def impact_problems(

@@ -21,6 +21,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,7 +56,19 @@ def post_webhook(
     return False, detail if made <= 1 else f"{detail} after {made} attempt(s)"
 
 
-def _post_once(url: str, body: bytes, seconds: float) -> tuple[int | None, str, bool]:
+def post_json_once(
+    url: str, body: bytes, *, timeout: float, headers: Mapping[str, str] | None = None
+) -> tuple[int | None, str]:
+    """One POST of a JSON body that ends within ``timeout``, with ``headers`` added to the
+    JSON ones: (HTTP status, or None when no complete reply came; detail). For callers that
+    decide themselves what a status means and when to try again."""
+    status, detail, _ = _post_once(url, body, timeout, {**HEADERS, **(headers or {})})
+    return status, detail
+
+
+def _post_once(
+    url: str, body: bytes, seconds: float, headers: Mapping[str, str] = HEADERS
+) -> tuple[int | None, str, bool]:
     """(HTTP status or None, detail, worth retrying) of one POST that ends within ``seconds``."""
     try:
         connection, target = _connection(url, seconds)
@@ -65,7 +78,7 @@ def _post_once(url: str, body: bytes, seconds: float) -> tuple[int | None, str, 
 
     def request() -> None:
         try:
-            connection.request("POST", target, body=body, headers=HEADERS)
+            connection.request("POST", target, body=body, headers=dict(headers))
             outcome["status"] = connection.getresponse().status
         except Exception as exc:  # any failure is this attempt's outcome
             outcome["error"] = exc
@@ -76,7 +89,8 @@ def _post_once(url: str, body: bytes, seconds: float) -> tuple[int | None, str, 
     if worker.is_alive():
         _shut(connection)
         worker.join(1.0)
-        return None, f"no complete reply within {seconds:.3g}s", False
+        # To a tenth of a second: the time left of a first attempt is its whole timeout.
+        return None, f"no complete reply within {round(seconds, 1):g}s", False
     _shut(connection)
     if "status" in outcome:
         status = outcome["status"]

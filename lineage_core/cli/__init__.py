@@ -3,12 +3,23 @@
 Human-readable tables by default; ``--json`` prints the design document's response shapes.
 Every error this library raises on purpose becomes one line on stderr and a non-zero exit,
 never a traceback. The group and what its commands share are in :mod:`.app`; the commands,
-by concern, in :mod:`.lineage`, :mod:`.profiles`, :mod:`.tenants` and :mod:`.remove`.
+by concern, in :mod:`.lineage`, :mod:`.history`, :mod:`.profiles`, :mod:`.tenants`,
+:mod:`.remove`, :mod:`.tokens` and :mod:`.serve`.
 """
 
 from __future__ import annotations
 
-from lineage_core.cli import lineage, profiles, remove, tenants  # noqa: F401 (they add the commands)
+# Each module adds its commands to the group.
+from lineage_core.cli import (  # noqa: F401
+    check,
+    history,
+    lineage,
+    profiles,
+    remove,
+    serve,
+    tenants,
+    tokens,
+)
 from lineage_core.cli.app import main
 from lineage_core.sql_cli import sql_command
 

@@ -1,10 +1,11 @@
-"""The lineage commands: create the store, import edges, list assets, walk, impact, export,
-jobs, the impact cache and ``doctor``."""
+"""The lineage commands: create the store, import edges, list assets, walk, impact, column
+mappings, export, jobs, the impact cache and ``doctor``."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import click
@@ -21,10 +22,11 @@ from lineage_core.cli.app import (
     report_skipped,
     table,
 )
+from lineage_core.cli.history import as_of_line, as_of_option
 from lineage_core.errors import StoreDataError
 from lineage_core.export import FORMATS, export_graph
 from lineage_core.importing import parse_numbered_edge_lines, refused_lines
-from lineage_core.models import LineageGraph
+from lineage_core.models import ColumnLink, LineageGraph
 from lineage_core.resolution import probable_duplicates
 from lineage_core.store import default_database_url
 
@@ -102,30 +104,45 @@ def _print_graph(graph: LineageGraph, as_json: bool) -> None:
         if edge.workflow_id:
             via.setdefault(edge.target, set()).add(edge.workflow_id)
             via.setdefault(edge.source, set()).add(edge.workflow_id)
-    table(
-        ["depth", "asset", "type", "jobs"],
-        [
-            (n.depth, n.qualified_name, n.type, ", ".join(sorted(via.get(n.id, ()))))
-            for n in graph.nodes
-        ],
-    )
+    rows = [
+        (n.depth, n.qualified_name, n.type, ", ".join(sorted(via.get(n.id, ()))))
+        for n in graph.nodes
+    ]
+    if graph.direction == "full":  # which side of the root each asset lies on
+        table(
+            ["direction", "depth", "asset", "type", "jobs"],
+            [(n.direction, *row) for n, row in zip(graph.nodes, rows, strict=True)],
+        )
+        return
+    table(["depth", "asset", "type", "jobs"], rows)
 
 
 def _walk_command(direction: str) -> Callable[..., None]:
     @click.argument("name")
     @depth_option
     @click.option("--max-nodes", type=int, default=100_000, show_default=True)
+    @as_of_option
     @json_option
     @pass_options
-    def command(options: Options, name: str, max_depth: int, max_nodes: int, as_json: bool) -> None:
+    def command(
+        options: Options,
+        name: str,
+        max_depth: int,
+        max_nodes: int,
+        as_of: datetime | None,
+        as_json: bool,
+    ) -> None:
         with options.store() as store:
-            graph = getattr(store, direction)(name, max_depth, max_nodes=max_nodes)
+            graph = getattr(store, direction)(name, max_depth, max_nodes=max_nodes, as_of=as_of)
+        if not as_json:
+            as_of_line(as_of)
         _print_graph(graph, as_json)
 
     command.__doc__ = {
         "upstream": "Assets that feed NAME, up to --depth levels.",
         "downstream": "Assets fed by NAME, down to --depth levels.",
-        "full": "Upstream and downstream of NAME together.",
+        "full": "Upstream and downstream of NAME together.\n\nEach asset says whether it lies "
+        "upstream, downstream or both (on a cycle through NAME).",
     }[direction]
     return command
 
@@ -140,17 +157,28 @@ for _direction in ("upstream", "downstream", "full"):
 @click.option("--limit", type=int, default=100, show_default=True, help="Assets per page.")
 @click.option("--offset", type=int, default=0)
 @depth_option
+@as_of_option
 @json_option
 @pass_options
 def impact(
-    options: Options, name: str, live: bool, limit: int, offset: int, max_depth: int, as_json: bool
+    options: Options,
+    name: str,
+    live: bool,
+    limit: int,
+    offset: int,
+    max_depth: int,
+    as_of: datetime | None,
+    as_json: bool,
 ) -> None:
     """What breaks if NAME changes: downstream assets and the Dagster jobs touching them."""
     with options.store() as store:
-        result = store.impact(name, live=live, limit=limit, offset=offset, max_depth=max_depth)
+        result = store.impact(
+            name, live=live, limit=limit, offset=offset, max_depth=max_depth, as_of=as_of
+        )
     if as_json:
         print_json(result.to_json())
         return
+    as_of_line(as_of)
     source = "cache" if result.cached else "live"
     click.echo(
         f"Changing {result.asset} affects {result.total_impacted_assets} downstream asset(s) and "
@@ -175,6 +203,49 @@ def impact(
         shown = result.page_offset + len(result.downstream_assets)
         if shown < result.total_impacted_assets:
             click.echo(f"... {result.total_impacted_assets - shown} more (use --offset {shown})")
+
+
+@main.command()
+@click.argument("name")
+@json_option
+@pass_options
+def columns(options: Options, name: str, as_json: bool) -> None:
+    """The column mappings into and out of table NAME.
+
+    Each with the job, op and code location of its edge: where to look when a column changes.
+    """
+    with options.store() as store:
+        found = store.asset_columns(name)
+    if as_json:
+        print_json(found.to_json())
+        return
+    if not found.incoming and not found.outgoing:
+        click.echo(f"No column mappings into or out of {found.asset}")
+        return
+    _print_column_links(f"into {found.asset}", found.incoming)
+    click.echo("")
+    _print_column_links(f"out of {found.asset}", found.outgoing)
+
+
+def _print_column_links(where: str, links: list[ColumnLink]) -> None:
+    if not links:
+        click.echo(f"No column mappings {where}")
+        return
+    click.echo(f"Column mappings {where} ({len(links)}):")
+    table(
+        ["source", "target", "transformation", "job", "op", "code location"],
+        [
+            (
+                f"{link.source_table}.{link.source_column}",
+                f"{link.target_table}.{link.target_column}",
+                link.transformation,
+                link.job,
+                link.op,
+                link.code_location,
+            )
+            for link in links
+        ],
+    )
 
 
 @main.command("refresh-cache")
@@ -220,10 +291,14 @@ def refresh_cache(options: Options, everything: bool, as_json: bool) -> None:
 @depth_option
 @pass_options
 def export(options: Options, name: str, fmt: str, direction: str, max_depth: int) -> None:
-    """Export the lineage graph of NAME as JSON, Mermaid or Graphviz DOT."""
+    """Export the lineage graph of NAME as JSON, Mermaid or Graphviz DOT.
+
+    The JSON gives each edge its column mappings, for tools that work column by column.
+    """
     with options.store() as store:
         graph = getattr(store, direction)(name, max_depth)
-    click.echo(export_graph(graph, fmt), nl=False)
+        mappings = store.edge_columns(graph.edges) if fmt == "json" else None
+    click.echo(export_graph(graph, fmt, edge_columns=mappings), nl=False)
 
 
 @main.command()

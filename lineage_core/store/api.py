@@ -5,41 +5,58 @@ delegates each question to the module of its concern: :mod:`~lineage_core.store.
 :mod:`~lineage_core.store.catalog` (assets, stored edges, job references),
 :mod:`~lineage_core.store.writes`, :mod:`~lineage_core.store.walks`,
 :mod:`~lineage_core.store.impact`, :mod:`~lineage_core.store.cache`,
-:mod:`~lineage_core.store.refresh`, :mod:`~lineage_core.store.history` and
-:mod:`~lineage_core.store.alerts`. The methods here are the public surface and say what each
+:mod:`~lineage_core.store.refresh`, :mod:`~lineage_core.store.history`,
+:mod:`~lineage_core.store.alerts`, and for lineage over time
+:mod:`~lineage_core.store.edge_history`, :mod:`~lineage_core.store.as_of` and
+:mod:`~lineage_core.store.diff`. The methods here are the public surface and say what each
 answer means; how it is computed is in those modules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal
 
 from lineage_core.models import (
     DEFAULT_MAX_DEPTH,
+    ApiToken,
     Asset,
+    AssetColumns,
+    AssetDetail,
+    ColumnLink,
     Edge,
+    EdgeColumn,
     EdgeIn,
+    EdgeInterval,
     Edition,
+    GraphEdge,
     ImpactAnalysis,
     JobAssets,
     JobReference,
+    LineageDiff,
     LineageGraph,
     RecordResult,
     RefreshResult,
     TableProfile,
     Tenant,
+    WorkflowAsset,
 )
 from lineage_core.names import normalise_name
 from lineage_core.store import alerts as alert_records
-from lineage_core.store import cache, catalog, history, impact, refresh, tenants, walks
+from lineage_core.store import as_of as as_of_walks
+from lineage_core.store import cache, catalog, explorer, history, impact, refresh, tenants, walks
+from lineage_core.store import diff as lineage_diff
+from lineage_core.store import edge_history as active_intervals
 from lineage_core.store import keys as asset_keys
+from lineage_core.store import openlineage as openlineage_events
+from lineage_core.store import tokens as api_tokens
 from lineage_core.store import writes as edge_writes
 from lineage_core.store.backends.base import Backend
-from lineage_core.store.context import StoreContext
+from lineage_core.store.context import StoreContext, now
 from lineage_core.store.walks import DEFAULT_MAX_NODES
+from lineage_core.timestamps import Moment, earlier, parse_timestamp
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 
@@ -265,23 +282,52 @@ class LineageStore:
     # -- traversal -----------------------------------------------------------------------
 
     def upstream(
-        self, name: str, max_depth: int = DEFAULT_MAX_DEPTH, *, max_nodes: int = DEFAULT_MAX_NODES
+        self,
+        name: str,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        *,
+        max_nodes: int = DEFAULT_MAX_NODES,
+        as_of: Moment | None = None,
     ) -> LineageGraph:
-        """Assets whose data flows into ``name``, each once at its shortest depth."""
+        """Assets whose data flows into ``name``, each once at its shortest depth.
+
+        ``as_of`` (a time, or a date: see :func:`~lineage_core.timestamps.parse_timestamp`)
+        walks the edges that were active then instead of those active now.
+        """
+        if as_of is not None:
+            at = parse_timestamp(as_of, "as_of")
+            return as_of_walks.graph(self._ctx, name, "upstream", max_depth, max_nodes, at)
         return walks.graph(self._ctx, name, "upstream", max_depth, max_nodes)
 
     def downstream(
-        self, name: str, max_depth: int = DEFAULT_MAX_DEPTH, *, max_nodes: int = DEFAULT_MAX_NODES
+        self,
+        name: str,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        *,
+        max_nodes: int = DEFAULT_MAX_NODES,
+        as_of: Moment | None = None,
     ) -> LineageGraph:
-        """Assets fed by ``name``, each once at its shortest depth."""
+        """Assets fed by ``name``, each once at its shortest depth; ``as_of`` as ``upstream``."""
+        if as_of is not None:
+            at = parse_timestamp(as_of, "as_of")
+            return as_of_walks.graph(self._ctx, name, "downstream", max_depth, max_nodes, at)
         return walks.graph(self._ctx, name, "downstream", max_depth, max_nodes)
 
     def full(
-        self, name: str, max_depth: int = DEFAULT_MAX_DEPTH, *, max_nodes: int = DEFAULT_MAX_NODES
+        self,
+        name: str,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        *,
+        max_nodes: int = DEFAULT_MAX_NODES,
+        as_of: Moment | None = None,
     ) -> LineageGraph:
-        """Upstream and downstream together; an asset on both sides (a cycle) appears once."""
-        up = self.upstream(name, max_depth, max_nodes=max_nodes)
-        down = self.downstream(name, max_depth, max_nodes=max_nodes)
+        """Upstream and downstream together; an asset on both sides (a cycle) appears once.
+
+        Each node's ``direction`` says which walk reached it: ``upstream``, ``downstream``, or
+        ``both`` for an asset on a cycle through ``name``. ``as_of`` as ``upstream``.
+        """
+        up = self.upstream(name, max_depth, max_nodes=max_nodes, as_of=as_of)
+        down = self.downstream(name, max_depth, max_nodes=max_nodes, as_of=as_of)
         return walks.full(up, down, max_depth)
 
     # -- impact --------------------------------------------------------------------------
@@ -294,16 +340,58 @@ class LineageStore:
         live: bool = False,
         limit: int = 100,
         offset: int = 0,
+        as_of: Moment | None = None,
     ) -> ImpactAnalysis:
         """What breaks if ``name`` changes: downstream assets, and the jobs that touch them.
 
         The counts and jobs come from the impact cache when its entry is fresh (and the
         depth is the cache's); otherwise, or with ``live=True``, they are computed now. The
-        asset list is a page (``offset``, ``limit``) ordered by depth, then name.
+        asset list is a page (``offset``, ``limit``) ordered by depth, then name. ``as_of``
+        (as ``upstream``) answers over the edges active then, always computed, never cached.
         """
+        if as_of is not None:
+            at = parse_timestamp(as_of, "as_of")
+            return as_of_walks.impact(
+                self._ctx, name, max_depth=max_depth, limit=limit, offset=offset, at=at
+            )
         return impact.impact(
             self._ctx, name, max_depth=max_depth, live=live, limit=limit, offset=offset
         )
+
+    # -- lineage over time ---------------------------------------------------------------
+
+    def diff(
+        self,
+        name: str,
+        *,
+        since: Moment | None = None,
+        until: Moment | None = None,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        direction: Literal["downstream", "upstream"] = "downstream",
+    ) -> LineageDiff:
+        """What changed in the downstream (or upstream) of ``name`` from ``since`` to
+        ``until``: the assets and edges added and removed, each with when.
+
+        ``until`` defaults to now, ``since`` to seven days before ``until``; both take what
+        ``as_of`` takes. Changes are net: an edge retired and recorded again in between is
+        none. A ``since`` after ``until`` gives the same changes the other way round.
+        """
+        end = parse_timestamp(until, "until") if until is not None else now()
+        start = (
+            parse_timestamp(since, "since")
+            if since is not None
+            else earlier(end, lineage_diff.WINDOW)
+        )
+        return lineage_diff.diff(
+            self._ctx, name, since=start, until=end, max_depth=max_depth, direction=direction
+        )
+
+    def edge_intervals(self, edge_id: int) -> list[EdgeInterval]:
+        """When one stored edge of this tenant was active, oldest first: one interval from
+        its first sighting to its retirement, and one more per re-activation (none for an
+        edge of another tenant, or no edge)."""
+        with self._lineage_session() as session:
+            return active_intervals.intervals(self._ctx, session, edge_id)
 
     # -- impact cache --------------------------------------------------------------------
 
@@ -554,3 +642,145 @@ class LineageStore:
         attempts allowed, last detail, lease and when the next attempt may start."""
         with self._ctx.session() as session:
             return alert_records.deliveries(self._ctx, session, dedup_key, limit)
+
+    # -- tokens --------------------------------------------------------------------------
+
+    def create_token(self, name: str, *, tenant: str | None = None) -> tuple[ApiToken, str]:
+        """Make a bearer token of the explorer's HTTP API for ``tenant`` (default: this
+        store's); returns it and its secret, which exists only now (the store keeps a hash).
+
+        An operator's command, as ``create_tenant`` is; a live token of the same name and
+        tenant is refused with ``TokenExists``.
+        """
+        return api_tokens.create_token(self._ctx, name, tenant)
+
+    def tokens(self, *, tenant: str | None = None) -> list[ApiToken]:
+        """Every API token (of ``tenant``, or of all), revoked ones included; an operator's
+        command. Never the tokens themselves."""
+        return api_tokens.tokens(self._ctx, tenant)
+
+    def revoke_token(self, name: str, *, tenant: str | None = None) -> ApiToken:
+        """Revoke the live token ``name`` of ``tenant`` (default: this store's) at once;
+        an operator's command. ``TokenNotFound`` when there is none."""
+        return api_tokens.revoke_token(self._ctx, name, tenant)
+
+    def authenticate(self, token: str) -> api_tokens.Credential | None:
+        """The live token ``token`` is, with its tenant's edition; None when it is unknown,
+        malformed or revoked. Any tenant's store answers: the token names its tenant."""
+        return api_tokens.authenticate(self._ctx, token)
+
+    # -- explorer ------------------------------------------------------------------------
+
+    def find_asset(self, reference: str) -> Asset:
+        """The asset an explorer path names: digits are an asset id first (of this tenant),
+        anything else a qualified name; ``AssetNotFound`` with the closest names."""
+        with self._lineage_session() as session:
+            return explorer.find_asset(self._ctx, session, reference)
+
+    def asset_detail(self, reference: str) -> AssetDetail:
+        """The asset (as ``find_asset``) with its Dagster asset key and last writing run."""
+        with self._lineage_session() as session:
+            found = explorer.find_asset(self._ctx, session, reference)
+            return explorer.asset_detail(self._ctx, session, found)
+
+    def edges_of(
+        self,
+        name: str,
+        *,
+        direction: explorer.EdgeDirection = "both",
+        include_retired: bool = False,
+        limit: int = 10_000,
+    ) -> list[Edge]:
+        """Stored edges into (``in``), out of (``out``) or both ways of ``name``."""
+        with self._lineage_session() as session:
+            return explorer.edges_of(
+                self._ctx, session, name, direction, include_retired=include_retired, limit=limit
+            )
+
+    def column_links(self, name: str) -> tuple[list[ColumnLink], list[ColumnLink]]:
+        """The column links of the active edges into ``name`` and out of it."""
+        with self._lineage_session() as session:
+            found = explorer.edges_of(
+                self._ctx, session, name, "both", include_retired=False, limit=10_000
+            )
+        return explorer.column_links(found, normalise_name(name))
+
+    def asset_columns(self, name: str) -> AssetColumns:
+        """``column_links`` under the table's name: what the explorer and ``lineage columns``
+        answer, so that both give one shape."""
+        incoming, outgoing = self.column_links(name)
+        return AssetColumns(asset=normalise_name(name), incoming=incoming, outgoing=outgoing)
+
+    def edge_columns(self, edges: Sequence[GraphEdge]) -> list[list[EdgeColumn]]:
+        """The column mappings of each of a walk's ``edges``, in their order (an edge without
+        any, or no longer stored, has none): an export's columns, read a few thousand
+        edges' sources at a time rather than an edge at a time."""
+        if not edges:
+            return []
+        with self._lineage_session() as session:
+            return explorer.edge_columns(self._ctx, session, edges)
+
+    def edge(self, edge_id: int) -> Edge:
+        """One stored edge of this tenant by id (retired ones included); ``NotFound``."""
+        with self._lineage_session() as session:
+            return explorer.edge(self._ctx, session, edge_id)
+
+    def failed_writes(self, asset_ids: Sequence[int]) -> list[int]:
+        """The assets among ``asset_ids`` (of this tenant) whose last writing run failed
+        before writing them, in the order given."""
+        if not asset_ids:
+            return []
+        with self._lineage_session() as session:
+            return explorer.failed_writes(self._ctx, session, asset_ids)
+
+    def workflow_assets(
+        self, job: str, *, code_location: str | None = None
+    ) -> tuple[JobAssets, list[WorkflowAsset]]:
+        """The tables a Dagster job reads and writes, and the same tables as assets."""
+        with self._lineage_session() as session:
+            return explorer.workflow_assets(self._ctx, session, job, code_location)
+
+    def capture_feed(
+        self, after: int | None, *, known: Collection[int] = (), limit: int = 100
+    ) -> tuple[int, int, list[dict[str, Any]]]:
+        """(graph version, latest capture id, captures with an id above ``after`` and not in
+        ``known``, oldest first), for a poller; ``after=None`` gives where the feed is, and
+        no captures. Each capture is an execution row (``id``, ``run_id``, ``job``, ...)
+        with the ``assets`` at either end of the edges its run recorded last."""
+        with self._lineage_session() as session:
+            version = explorer.graph_version(self._ctx, session)
+            if after is None:
+                return version, explorer.last_capture_id(self._ctx, session), []
+            captures = explorer.captures_after(self._ctx, session, after, known, limit)
+        last = max((capture["id"] for capture in captures), default=after)
+        return version, last, captures
+
+    # -- OpenLineage ------------------------------------------------------------------------
+
+    def add_openlineage_event(
+        self,
+        *,
+        lineage_run_id: str,
+        run_id: str,
+        digest: str,
+        event_type: str,
+        event_time: datetime,
+        said: Mapping[str, Any],
+    ) -> list[tuple[str, str, datetime, dict[str, Any]]]:
+        """Keep what one OpenLineage event of ``lineage_run_id`` said (once per ``digest``)
+        and return (run id, event type, time, what it said) of every event of that run,
+        oldest first. Inside ``transaction()`` the run stays locked until it commits, so a
+        caller that records the run from these events cannot miss a concurrent one."""
+        with self._lineage_session(write=True) as session:
+            return openlineage_events.add_run_event(
+                self._ctx, session, lineage_run_id=lineage_run_id, run_id=run_id,
+                digest=digest, event_type=event_type, event_time=event_time, said=said,
+            )  # fmt: skip
+
+    def run_edges(self, run_id: str, *, job: str, code_location: str | None = None) -> list[Edge]:
+        """The stored edges one run of ``job`` recorded (retired ones too), whichever run
+        recorded them last."""
+        with self._lineage_session() as session:
+            return openlineage_events.run_edges(
+                self._ctx, session, run_id, job=job, code_location=code_location
+            )

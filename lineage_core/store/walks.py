@@ -4,6 +4,11 @@ Breadth-first, one query per level with the whole frontier as an array, and a vi
 this side: each asset is reached once, whatever the number of paths to it (the design
 document's ``UNION ALL`` recursion enumerates every path and explodes on diamonds). A walk
 whose reach is small is answered in one round trip instead (:func:`small_walk`).
+
+A level's edges arrive grouped by (job, op, transformation type), two id arrays a group, and
+stay columns: the answer is a LineageGraph that builds a model per node and edge only when
+they are read, and writes its JSON from the columns (:class:`~.rows.WalkColumns`). Nothing on
+the way costs a Python object per edge.
 """
 
 from __future__ import annotations
@@ -13,16 +18,30 @@ from collections import defaultdict
 
 from lineage_core.errors import InvalidArgument, QueryTimeout
 from lineage_core.graph import bfs_depths
-from lineage_core.models import GraphEdge, GraphNode, LineageGraph, validate_depth
+from lineage_core.models import (
+    GraphEdge,
+    GraphNode,
+    LineageGraph,
+    node_direction,
+    validate_depth,
+)
 from lineage_core.store.backends.base import Session
 from lineage_core.store.catalog import asset_info, job_names, lineage_root
 from lineage_core.store.context import StoreContext, chunks
-from lineage_core.store.rows import Direction, Walk, gc_paused, lineage_graph
+from lineage_core.store.rows import (
+    Direction,
+    EdgeGroup,
+    Walk,
+    edge_groups,
+    full_graph,
+    gc_paused,
+    lineage_graph,
+)
 
 DEFAULT_MAX_NODES = 100_000
 _SMALL_WALK = 2_000  # (asset, depth) pairs up to which a walk takes two queries, not one a level
 _FRONTIER = 50_000  # ids per query of a level
-_EDGE_QUERIES = {"downstream": "select_out_edges", "upstream": "select_in_edges"}
+_EDGE_QUERIES = {"downstream": "select_out_edge_groups", "upstream": "select_in_edge_groups"}
 _SMALL_WALK_QUERIES = {
     "downstream": "select_small_walk_downstream",
     "upstream": "select_small_walk_upstream",
@@ -42,16 +61,24 @@ def graph(
             root_id, root_name = lineage_root(ctx, session, name)
             found = walk(ctx, session, root_id, direction, max_depth, max_nodes, deadline)
             info = asset_info(session, found.depths.keys() | {root_id})
-            jobs = job_names(ctx, session, {edge[2] for edge in found.edges})
+            jobs = job_names(ctx, session, {group[0] for group in found.groups})
         return lineage_graph(direction, root_id, root_name, max_depth, found, info, jobs)
 
 
 def full(up: LineageGraph, down: LineageGraph, max_depth: int) -> LineageGraph:
-    """Upstream and downstream together; an asset on both sides (a cycle) appears once."""
+    """Upstream and downstream together; an asset on both sides (a cycle) appears once, and
+    each node says which walks reached it (its ``direction``)."""
+    joined = full_graph(up, down, max_depth)
+    if joined is not None:
+        return joined
     nodes: dict[str, GraphNode] = {node.id: node for node in up.nodes}
     for node in down.nodes:
         if node.id not in nodes or node.depth < nodes[node.id].depth:
             nodes[node.id] = node
+    up_ids, down_ids = {node.id for node in up.nodes}, {node.id for node in down.nodes}
+    for key, node in nodes.items():
+        direction = node_direction(key in up_ids, key in down_ids)
+        nodes[key] = node.model_copy(update={"direction": direction})
     edges: dict[tuple, GraphEdge] = {}
     for edge in [*up.edges, *down.edges]:
         edges[(edge.source, edge.target, edge.workflow_id, edge.code_location, edge.op)] = edge
@@ -83,11 +110,13 @@ def walk(
     small = small_walk(ctx, session, root_id, direction, max_depth, max_nodes, deadline, with_edges)
     if small is not None:
         return small
-    query = _EDGE_QUERIES[direction]
-    far = 1 if direction == "downstream" else 0
+    # A group's far ends are its targets downstream, its sources upstream; without edges,
+    # a level is only the ids it reaches.
+    query = (_EDGE_QUERIES if with_edges else _NEIGHBOUR_QUERIES)[direction]
+    far = 4 if direction == "downstream" else 3
     depths: dict[int, int] = {}
     seen = {root_id}
-    edges: list[tuple] = []
+    groups: list[EdgeGroup] = []
     frontier = [root_id]
     truncated = False
     for depth in range(1, max_depth + 1):
@@ -96,24 +125,38 @@ def walk(
         rows: list[tuple] = []
         for batch in chunks(frontier, _FRONTIER):
             rows.extend(session.fetch_all(query, ctx.params(ids=session.array(batch))))
-        following: list[int] = []
-        capped = False
-        for row in rows:
-            other = row[far]
-            if other not in seen:
-                if len(depths) >= max_nodes:
-                    truncated = capped = True
-                    continue
-                seen.add(other)
-                depths[other] = depth
-                following.append(other)
+        if with_edges:
+            reached = set().union(*[row[far] for row in rows])
+        else:
+            reached = {row[0] for row in rows}
+        following = reached - seen
+        room = max_nodes - len(depths)
+        capped = len(following) > room
+        if capped:  # the cap keeps the nearest: this level's lowest ids, none further
+            truncated = True
+            following = set(sorted(following)[:room])
+        seen |= following
+        depths.update(dict.fromkeys(following, depth))
         if with_edges:
             # Edges to assets left out by the cap are left out too.
-            edges.extend([row for row in rows if row[far] in seen] if capped else rows)
+            groups.extend(_within(rows, far, seen) if capped else rows)
         if not following:
             break
-        frontier = following
-    return Walk(depths, edges, truncated)
+        frontier = list(following)
+    return Walk(depths, groups, truncated)
+
+
+def _within(groups: list[EdgeGroup], far: int, kept: set[int]) -> list[EdgeGroup]:
+    """The groups' edges whose far end (column ``far``) is kept."""
+    within = []
+    for group in groups:
+        job_id, op, transformation, sources, targets = group
+        keep = [index for index, end in enumerate(group[far]) if end in kept]
+        if keep:
+            kept_sources = [sources[index] for index in keep]
+            kept_targets = [targets[index] for index in keep]
+            within.append((job_id, op, transformation, kept_sources, kept_targets))
+    return within
 
 
 def small_walk(
@@ -154,7 +197,7 @@ def small_walk(
         depths = dict(sorted(depths.items(), key=lambda item: item[1])[:max_nodes])
         kept = depths.keys() | {root_id}
         edges = [edge for edge in edges if edge[near] in kept and edge[far] in kept]
-    return Walk(depths, edges if with_edges else [], truncated)
+    return Walk(depths, edge_groups(edges) if with_edges else [], truncated)
 
 
 def reach_ids(

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from lineage_core.errors import AssetHasEdges, InvalidArgument, InvalidName, StoreDataError
 from lineage_core.models import Edge, EdgeIn, RecordResult
 from lineage_core.names import parse_name
+from lineage_core.store import edge_history
 from lineage_core.store.backends.base import Session
 from lineage_core.store.cache import bump_version, mark_stale
 from lineage_core.store.catalog import asset_id
@@ -128,6 +129,14 @@ def record(
     counted = {key: existing[key][0] for key in runs if key in existing}
     if counted:
         _count_runs(session, {key: runs[key] for key in counted}, counted)
+    # When each edge was active (lineage as of a date): new edges from when they were first
+    # seen, re-activated ones from now.
+    if inserted:
+        seen = [(i, edge_history.first_seen(runs.get(key), at)) for key, i in inserted.items()]
+        edge_history.record_new(ctx, session, seen)
+    reactivated = [existing[key][0] for key in keyed if key in existing and not existing[key][1]]
+    if reactivated:
+        edge_history.reopen(ctx, session, reactivated, at)
 
     marked = 0
     if changed:
@@ -271,7 +280,7 @@ def _insert_edges(
                     rows[key]["tenant"], *key, rows[key]["trigger"],
                     rows[key]["transformation_type"], rows[key]["transformation_logic"],
                     rows[key]["columns"], *_run_summary(runs.get(key)), rows[key]["now"],
-                    rows[key]["now"],
+                    rows[key]["now"], edge_history.first_seen(runs.get(key), rows[key]["now"]),
                 )
                 for key in batch
             ),
@@ -389,7 +398,9 @@ def retire(ctx: StoreContext, session: Session, rows: Sequence[tuple[int, int, i
         return 0
     version = bump_version(ctx, session)
     mark_stale(ctx, session, [(s, t) for _, s, t in rows], version)
-    session.execute("retire_edges", ctx.params(ids=session.array([r[0] for r in rows]), now=now()))
+    at = now()
+    session.execute("retire_edges", ctx.params(ids=session.array([r[0] for r in rows]), now=at))
+    edge_history.close(ctx, session, [r[0] for r in rows], at)
     return len(rows)
 
 

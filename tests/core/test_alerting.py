@@ -8,6 +8,8 @@ from lineage_core.alerting import (
     Alert,
     baseline,
     deliver,
+    estimate_decides,
+    impact_of,
     impact_problems,
     run_failure_alert,
     schema_change_risk,
@@ -160,3 +162,28 @@ def test_alert_texts_name_the_tables_jobs_and_where_to_look(store):
     crossing = threshold_alert(5, impact, top=2)
     assert crossing.payload()["text"] == crossing.text
     assert crossing.payload()["alert"]["downstream_assets"] == 6
+
+
+def test_a_threshold_above_the_exact_limit_is_decided_on_a_live_count(store, monkeypatch):
+    """Past the cache's exact limit a count is an estimate, known to be over the limit: a
+    threshold at or under the limit is decided by it, one above it by the live count."""
+    from lineage_core import reach
+
+    monkeypatch.setattr(reach, "EXACT_LIMIT", 3)  # a chain of eight crosses it
+    monkeypatch.setattr(reach, "_FOLLOW_UNDER", 4)
+    store.record_edges(
+        [
+            {"source": f"c.n{i}", "target": f"c.n{i + 1}", "job": "etl", "op": f"op{i}"}
+            for i in range(7)
+        ]
+    )
+    store.refresh_impact_cache()
+    cached = store.impact("c.n0")
+    assert cached.cached and cached.estimated and cached.total_impacted_assets > 3
+    assert [(j.workflow_name, j.ops) for j in cached.affected_workflows] == [("etl", [])]
+    assert estimate_decides(cached, 5) and not estimate_decides(cached, 2)
+    assert impact_of(store, "c.n0", 5, threshold=2).cached  # over 3, so over 2: decided
+    live = impact_of(store, "c.n0", 5, threshold=5)
+    assert not live.cached and not live.estimated and live.total_impacted_assets == 7
+    near = store.impact("c.n5")  # two downstream: within the limit, exact
+    assert near.cached and not near.estimated and near.total_impacted_assets == 2

@@ -42,3 +42,35 @@ def test_traversal_benchmark_runs_and_agrees_with_its_bfs(tmp_path):
     assert hub0["bfs_median_ms"] is not None and hub0["bfs_and_models_median_ms"] is not None
     union = next(row for row in rows if row["measure"].startswith("UNION ALL"))
     assert "did not finish" in union["note"]  # the design document's query explodes here
+
+
+def test_a_sized_layered_graph_reports_refreshes_memory_and_sizes(tmp_path):
+    out = tmp_path / "figures.json"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "traversal.py"),
+            "--assets",
+            "2000",
+            "--backend",
+            "sqlite",
+            "--sqlite-dir",
+            str(tmp_path),
+            "--repeat",
+            "1",
+            "--skip-union",
+            "--json",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    rows = {row["measure"]: row for row in json.loads(out.read_text())}
+    assert rows["cache refresh full"]["group"].endswith(" entries")  # the assets recorded
+    assert "worker process" in rows["cache refresh full"]["note"]
+    assert "written" in rows["cache refresh incremental"]["note"]
+    for measure in ("sizes before the cycle", "sizes after record and refresh"):
+        assert "impact_cache" in rows[measure]["note"] and "cache_stale" in rows[measure]["note"]
+    assert rows["impact live"]["n"] >= 1 and rows["impact cached"]["n"] >= 1

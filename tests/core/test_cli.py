@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -14,7 +15,9 @@ from lineage_core.cli import main
 
 EDGES = [
     {"source": "raw.orders", "target": "stg.orders", "job": "etl", "op": "load",
-     "code_location": "wh", "run_id": "r1"},
+     "code_location": "wh", "run_id": "r1",
+     "columns": [{"source": "id", "target": "order_id"},
+                 {"source": "amount", "target": "amount", "transformation": "CAST"}]},
     {"source": "raw.customers", "target": "stg.customers", "job": "etl", "op": "load_c",
      "code_location": "wh", "run_id": "r1"},
     {"source": "stg.orders", "target": "mart.revenue", "job": "marts", "op": "revenue",
@@ -100,6 +103,133 @@ def test_export_formats(run, imported):
     assert '"raw.orders" -> "stg.orders" [label="etl/load"];' in dot
     data = json.loads(run("export", "stg.orders").stdout)
     assert (data["upstreamCount"], data["downstreamCount"]) == (1, 1)
+
+
+def _tables(text: str) -> list[list[dict[str, str]]]:
+    """The tables of a command's human output, each a list of rows (header -> cell), read by
+    the column widths of the dashes under its header."""
+    lines = text.splitlines()
+    tables = []
+    for at, line in enumerate(lines):
+        if not line or set(line) - {"-", " "}:
+            continue
+        spans = [match.span() for match in re.finditer("-+", line)]
+        spans[-1] = (spans[-1][0], None)  # a row is stripped after its last cell
+        headers = [lines[at - 1][start:end].strip() for start, end in spans]
+        rows = []
+        for row in lines[at + 1 :]:
+            if not row.strip() or row.startswith("No column mappings"):
+                break
+            cells = [row[start:end].strip() for start, end in spans]
+            rows.append(dict(zip(headers, cells, strict=True)))
+        tables.append(rows)
+    return tables
+
+
+def test_columns_show_the_mappings_into_and_out_of_a_table_with_their_job_and_op(run, imported):
+    text = run("columns", "stg.orders").stdout
+    assert "Column mappings into stg.orders (2):" in text
+    assert "Column mappings out of stg.orders (1):" in text
+    incoming, outgoing = _tables(text)
+    context = {"job": "etl", "op": "load", "code location": "wh"}
+    assert incoming == [
+        {"source": "raw.orders.id", "target": "stg.orders.order_id", "transformation": "",
+         **context},
+        {"source": "raw.orders.amount", "target": "stg.orders.amount", "transformation": "CAST",
+         **context},
+    ]  # fmt: skip
+    assert outgoing == [
+        {"source": "stg.orders.amount", "target": "mart.revenue.revenue", "transformation": "",
+         "job": "marts", "op": "revenue", "code location": "wh"},
+    ]  # fmt: skip
+
+    found = json.loads(run("columns", "stg.orders", "--json").stdout)
+    assert set(found) == {"asset", "incoming", "outgoing"} and found["asset"] == "stg.orders"
+    assert [
+        (c["sourceTable"], c["sourceColumn"], c["targetTable"], c["targetColumn"],
+         c["transformation"], c["job"], c["op"], c["codeLocation"])
+        for c in found["incoming"] + found["outgoing"]
+    ] == [
+        ("raw.orders", "id", "stg.orders", "order_id", None, "etl", "load", "wh"),
+        ("raw.orders", "amount", "stg.orders", "amount", "CAST", "etl", "load", "wh"),
+        ("stg.orders", "amount", "mart.revenue", "revenue", None, "marts", "revenue", "wh"),
+    ]  # fmt: skip
+
+
+def test_columns_say_so_when_a_side_or_both_have_none(run, imported):
+    source = run("columns", "raw.orders").stdout
+    assert source.startswith("No column mappings into raw.orders\n")
+    [outgoing] = _tables(source)
+    assert [row["target"] for row in outgoing] == ["stg.orders.order_id", "stg.orders.amount"]
+    assert run("columns", "stg.customers").stdout == (
+        "No column mappings into or out of stg.customers\n"
+    )
+    empty = json.loads(run("columns", "stg.customers", "--json").stdout)
+    assert empty == {"asset": "stg.customers", "incoming": [], "outgoing": []}
+
+
+def test_columns_of_an_unknown_table_is_one_line_with_the_closest_names(run, imported):
+    result = run("columns", "stg.ordrs", code=2)
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "lineage: Unknown asset 'stg.ordrs'; did you mean: stg.orders" in result.stderr
+
+
+def test_full_says_on_which_side_of_the_root_each_asset_lies(run, imported):
+    more = [
+        {"source": "mart.revenue", "target": "stg.orders", "job": "backfill"},  # a cycle
+        {"source": "mart.revenue", "target": "report.daily", "job": "reports"},
+    ]
+    run("import", "-", input="".join(json.dumps(edge) + "\n" for edge in more))
+    sides = {
+        "raw.orders": "upstream",
+        "mart.revenue": "both",
+        "stg.customers": "upstream",
+        "raw.customers": "upstream",
+        "report.daily": "downstream",
+    }
+    full = json.loads(run("full", "stg.orders", "--json").stdout)
+    assert {n["qualifiedName"]: n["direction"] for n in full["nodes"]} == sides
+    [shown] = _tables(run("full", "stg.orders").stdout)
+    assert {row["asset"]: row["direction"] for row in shown} == sides
+    assert {row["asset"]: row["depth"] for row in shown}["report.daily"] == "2"
+
+    for kind in ("upstream", "downstream"):
+        walked = json.loads(run(kind, "stg.orders", "--json").stdout)
+        assert walked["nodes"] and not [n for n in walked["nodes"] if "direction" in n]
+        [shown] = _tables(run(kind, "stg.orders").stdout)
+        assert list(shown[0]) == ["depth", "asset", "type", "jobs"]
+
+
+def test_export_json_gives_each_edge_its_column_mappings(run, imported):
+    again = {"source": "raw.orders", "target": "stg.orders", "job": "backfill", "op": "reload",
+             "columns": [{"source": "legacy_id", "target": "order_id"}]}  # fmt: skip
+    run("import", "-", input=json.dumps(again) + "\n")
+    data = json.loads(run("export", "stg.orders").stdout)
+    names = {n["id"]: n["qualifiedName"] for n in data["nodes"]}
+    names[data["rootAssetId"]] = data["root"]
+    columns = {
+        (names[e["source"]], names[e["target"]], e["workflowId"]): e["columns"]
+        for e in data["edges"]
+    }
+    assert columns == {
+        ("raw.orders", "stg.orders", "etl"): [
+            {"source": "id", "target": "order_id", "transformation": None},
+            {"source": "amount", "target": "amount", "transformation": "CAST"},
+        ],
+        ("raw.orders", "stg.orders", "backfill"): [
+            {"source": "legacy_id", "target": "order_id", "transformation": None}
+        ],
+        ("stg.orders", "mart.revenue", "marts"): [
+            {"source": "amount", "target": "revenue", "transformation": None}
+        ],
+    }
+    assert {n["qualifiedName"]: n["direction"] for n in data["nodes"]} == {
+        "raw.orders": "upstream",
+        "mart.revenue": "downstream",
+    }
+    upstream = json.loads(run("export", "mart.revenue", "--direction", "upstream").stdout)
+    assert sorted(len(e["columns"]) for e in upstream["edges"]) == [0, 0, 1, 1, 2]
 
 
 def test_jobs_and_job_assets(run, imported):

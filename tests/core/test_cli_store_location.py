@@ -34,6 +34,7 @@ STORE_COMMANDS = {
     "impact": ["impact", "warehouse.raw_orders"],
     "refresh-cache": ["refresh-cache"],
     "export": ["export", "warehouse.raw_orders"],
+    "columns": ["columns", "warehouse.raw_orders"],
     "jobs": ["jobs", "warehouse.raw_orders"],
     "job-assets": ["job-assets", "etl"],
     "profile": ["profile", "shop.orders", "--connection", "sqlite:///nowhere.db"],
@@ -44,6 +45,12 @@ STORE_COMMANDS = {
     "tenant set": ["tenant", "set", "acme", "--edition", "premium"],
     "remove edge": ["remove", "edge", "a.x", "a.y"],
     "remove asset": ["remove", "asset", "a.x"],
+    "check": ["check"],
+    "diff": ["diff", "warehouse.raw_orders"],
+    "serve": ["serve", "--port", "0"],
+    "token create": ["token", "create", "--tenant", "default", "--name", "laptop"],
+    "token list": ["token", "list"],
+    "token revoke": ["token", "revoke", "laptop", "--tenant", "default"],
 }
 NO_STORE = {"init", "sql"}
 

@@ -70,6 +70,7 @@ def test_no_module_imports_another_modules_private_names(package):
         ("sqlglot", "lineage_core/sql/"),
         ("polars", "lineage_core/profiling/files.py"),
         ("duckdb", "lineage_core/profiling/duckdb.py"),
+        ("jsonschema", "lineage_core/openlineage/validation.py"),
     ],
 )
 def test_a_heavy_library_is_imported_in_its_one_home_only(library, home):

@@ -91,6 +91,46 @@ def test_column_mappings_and_sql_are_kept_on_the_edge(store):
     ]
 
 
+def test_a_walks_column_mappings_are_read_per_edge_in_one_query(store, monkeypatch):
+    store.record_edges(
+        [
+            {"source": "m.root", "target": f"m.t{i}", "job": "load", "op": f"op{i % 3}",
+             "columns": [{"source": "id", "target": f"c{i}"}]}
+            for i in range(300)
+        ]
+        + [
+            # Edges of other jobs between the same tables, one without mappings.
+            {"source": "m.root", "target": "m.t0", "job": "backfill",
+             "columns": [{"source": "key", "target": "c0", "transformation": "hash"}]},
+            {"source": "m.root", "target": "m.t0", "job": "audit"},
+        ]
+    )  # fmt: skip
+    graph = store.downstream("m.root")
+    with store.backend.session() as session:
+        session_type = type(session)
+    run, fetch_all = [], session_type.fetch_all
+
+    def counted(self, name, params=None):
+        run.append(name)
+        return fetch_all(self, name, params)
+
+    monkeypatch.setattr(session_type, "fetch_all", counted)
+    found = store.edge_columns(graph.edges)
+    assert run.count("select_edge_columns") == 1
+    names = {node.id: node.qualified_name for node in graph.nodes}
+    by_edge = {
+        (names[edge.target], edge.workflow_id, edge.op): [
+            (c.source, c.target, c.transformation) for c in columns
+        ]
+        for edge, columns in zip(graph.edges, found, strict=True)
+    }
+    assert len(by_edge) == len(graph.edges) == 302
+    assert by_edge[("m.t7", "load", "op1")] == [("id", "c7", None)]
+    assert by_edge[("m.t0", "backfill", None)] == [("key", "c0", "hash")]
+    assert by_edge[("m.t0", "audit", None)] == []
+    assert store.edge_columns([]) == []
+
+
 def test_assets_search_and_roles(store):
     store.record_edge("db.raw.orders", "db.stg.orders")
     store.record_edge("db.stg.orders", "db.mart.revenue")
@@ -317,7 +357,12 @@ def test_upgrading_a_store_keeps_its_lineage_and_recomputes_its_cache(bare_store
     from lineage_core.store.backends import base
 
     load_migrations = base.load_migrations
-    monkeypatch.setattr(base, "load_migrations", lambda backend: load_migrations(backend)[:2])
+    # Version 2, with the edge history of version 8 that every write of an edge now keeps.
+    monkeypatch.setattr(
+        base,
+        "load_migrations",
+        lambda backend: [m for m in load_migrations(backend) if m[0] <= 2 or m[0] == 8],
+    )
     with open_store(store_url) as store:
         store.record_edge("a.t1", "a.t2", op="load", **ETL)
         store.record_edge("a.t2", "a.t3", op="model", **ETL)

@@ -7,6 +7,7 @@ tenants are exercised as a side effect.
 from __future__ import annotations
 
 import itertools
+import json
 import time
 
 import networkx as nx
@@ -14,7 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lineage_core import InvalidArgument, QueryTimeout
+from lineage_core import InvalidArgument, LineageGraph, QueryTimeout
+from lineage_core.models import deferred_parts
+from lineage_core.store import walks
 
 NODES = [f"s.t{i}" for i in range(10)]
 JOBS = [None, ("loc_a", "job_1"), ("loc_a", "job_2"), ("loc_b", "job_1")]
@@ -227,6 +230,92 @@ def test_cycles_terminate(store):
     full = store.full("c.a")
     assert full.total_nodes == 2
     assert (full.upstream_count, full.downstream_count) == (2, 2)
+
+
+def _plain_full(store, root, depth=15):
+    """The full answer joined from plain models, as ``walks.full`` joins any two graphs that
+    are not the store's deferred answers."""
+    up, down = (
+        LineageGraph.model_validate(getattr(store, kind)(root, depth).model_dump())
+        for kind in ("upstream", "downstream")
+    )
+    return walks.full(up, down, depth)
+
+
+FULL_ANSWERS = ["store answer", "store answer's JSON", "plain models"]
+
+
+def _sides(store, root, answer, depth=15):
+    if answer == "plain models":
+        full = _plain_full(store, root, depth)
+        assert deferred_parts(full) is None
+        nodes = full.to_json()["nodes"]
+    elif answer == "store answer's JSON":
+        full = store.full(root, depth)
+        assert deferred_parts(full) is not None
+        nodes = json.loads(full.to_json_bytes())["nodes"]
+    else:
+        nodes = [node.to_json() for node in store.full(root, depth).nodes]
+    return {node["qualifiedName"]: node["direction"] for node in nodes}
+
+
+@pytest.mark.parametrize("answer", FULL_ANSWERS)
+def test_full_says_on_which_side_of_the_root_each_asset_lies(store, walk_path, answer):
+    store.record_edges(
+        [
+            {"source": source, "target": target}
+            for source, target in [
+                ("f.u2", "f.u1"), ("f.u1", "f.r"), ("f.r", "f.d1"), ("f.d1", "f.c"),
+                ("f.c", "f.r"), ("f.r", "f.d2"),
+            ]
+        ]
+    )  # fmt: skip
+    assert _sides(store, "f.r", answer) == {
+        "f.u2": "upstream",
+        "f.u1": "upstream",
+        "f.d1": "both",  # f.r -> f.d1 -> f.c -> f.r: a cycle through the root
+        "f.c": "both",
+        "f.d2": "downstream",
+    }
+
+
+@pytest.mark.parametrize("answer", FULL_ANSWERS)
+def test_a_side_is_found_within_the_walks_depth_only(store, answer):
+    store.record_edges(
+        [{"source": "g.r", "target": "g.a"}, {"source": "g.a", "target": "g.b"},
+         {"source": "g.b", "target": "g.r"}]
+    )  # fmt: skip
+    assert _sides(store, "g.r", answer, depth=1) == {"g.a": "downstream", "g.b": "upstream"}
+
+
+def test_upstream_and_downstream_answers_have_no_sides(store):
+    store.record_edges([{"source": "h.a", "target": "h.b"}, {"source": "h.b", "target": "h.a"}])
+    for kind in ("upstream", "downstream"):
+        answer = getattr(store, kind)("h.a")
+        assert "direction" not in json.loads(answer.to_json_bytes())["nodes"][0]
+        [node] = answer.nodes
+        assert node.direction is None and "direction" not in node.to_json()
+
+
+@SETTINGS
+@given(edges=graph_strategy, depth=st.integers(1, 5), root=st.sampled_from(NODES))
+def test_sides_match_networkx(store, walk_path, edges, depth, root):
+    tenant = _tenant(store)
+    tenant.record_edges(_records(edges))
+    graph = _reference(edges)
+    if root not in graph:
+        return
+    down, _ = _expected_walk(graph, root, depth)
+    up, _ = _expected_walk(graph, root, depth, reverse=True)
+    want = {
+        name: "both" if name in up and name in down else "upstream" if name in up else "downstream"
+        for name in up.keys() | down.keys()
+    }
+    answer = tenant.full(root, max_depth=depth)
+    assert {
+        n["qualifiedName"]: n["direction"] for n in json.loads(answer.to_json_bytes())["nodes"]
+    } == want
+    assert {n.qualified_name: n.direction for n in answer.nodes} == want
 
 
 def test_node_cap_truncates_and_says_so(store, walk_path):

@@ -38,15 +38,19 @@ FROM (SELECT DISTINCT id FROM capped WHERE depth < %(max_depth)s) w
 JOIN lineage_edges e ON e.tenant_id = %(tenant)s AND e.target_id = w.id AND e.active
 WHERE (SELECT count(*) FROM capped) < %(limit)s;
 
--- name: select_out_edges
--- Active edges out of a frontier of assets.
-SELECT source_id, target_id, job_id, op_name, transformation_type FROM lineage_edges
-WHERE tenant_id = %(tenant)s AND active AND source_id = ANY(%(ids)s::bigint[]);
+-- name: select_out_edge_groups
+-- Active edges out of a frontier of assets: per (job, op, transformation), their ends as arrays.
+SELECT job_id, op_name, transformation_type, array_agg(source_id), array_agg(target_id)
+FROM lineage_edges
+WHERE tenant_id = %(tenant)s AND active AND source_id = ANY(%(ids)s::bigint[])
+GROUP BY job_id, op_name, transformation_type;
 
--- name: select_in_edges
--- Active edges into a frontier of assets.
-SELECT source_id, target_id, job_id, op_name, transformation_type FROM lineage_edges
-WHERE tenant_id = %(tenant)s AND active AND target_id = ANY(%(ids)s::bigint[]);
+-- name: select_in_edge_groups
+-- Active edges into a frontier of assets: per (job, op, transformation), their ends as arrays.
+SELECT job_id, op_name, transformation_type, array_agg(source_id), array_agg(target_id)
+FROM lineage_edges
+WHERE tenant_id = %(tenant)s AND active AND target_id = ANY(%(ids)s::bigint[])
+GROUP BY job_id, op_name, transformation_type;
 
 -- name: select_child_ids
 -- Assets fed directly by a frontier of assets.

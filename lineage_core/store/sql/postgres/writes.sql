@@ -15,7 +15,8 @@ CREATE TEMP TABLE IF NOT EXISTS lineage_edge_load (
     tenant_id BIGINT, source_id BIGINT, target_id BIGINT, job_id BIGINT, op_name TEXT,
     trigger_name TEXT, transformation_type TEXT, transformation_logic TEXT,
     column_mappings JSONB, execution_count INTEGER, last_run_id TEXT,
-    last_execution_at TIMESTAMPTZ, created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ
+    last_execution_at TIMESTAMPTZ, created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ,
+    first_seen_at TIMESTAMPTZ
 );
 
 -- name: copy_edges
@@ -23,7 +24,7 @@ CREATE TEMP TABLE IF NOT EXISTS lineage_edge_load (
 COPY lineage_edge_load (
     tenant_id, source_id, target_id, job_id, op_name, trigger_name, transformation_type,
     transformation_logic, column_mappings, execution_count, last_run_id, last_execution_at,
-    created_at, updated_at
+    created_at, updated_at, first_seen_at
 ) FROM STDIN;
 
 -- name: insert_loaded_edges
@@ -32,11 +33,11 @@ COPY lineage_edge_load (
 INSERT INTO lineage_edges (
     tenant_id, source_id, target_id, job_id, op_name, trigger_name, transformation_type,
     transformation_logic, column_mappings, execution_count, last_run_id, last_execution_at,
-    created_at, updated_at
+    created_at, updated_at, first_seen_at
 )
 SELECT tenant_id, source_id, target_id, job_id, op_name, trigger_name, transformation_type,
        transformation_logic, column_mappings, execution_count, last_run_id, last_execution_at,
-       created_at, updated_at
+       created_at, updated_at, first_seen_at
 FROM lineage_edge_load WHERE tenant_id = %(tenant)s
 ORDER BY source_id, target_id, job_id, op_name
 ON CONFLICT (tenant_id, source_id, target_id, job_id, op_name) DO NOTHING

@@ -40,15 +40,23 @@ FROM (SELECT DISTINCT id FROM capped WHERE depth < :max_depth) w
 JOIN lineage_edges e ON e.tenant_id = :tenant AND e.target_id = w.id AND e.active
 WHERE (SELECT count(*) FROM capped) < :limit;
 
--- name: select_out_edges
--- Active edges out of a frontier of assets.
-SELECT source_id, target_id, job_id, op_name, transformation_type FROM lineage_edges
-WHERE tenant_id = :tenant AND active AND source_id IN (SELECT value FROM json_each(:ids));
+-- name: select_out_edge_groups
+-- Active edges out of a frontier of assets: per (job, op, transformation), their ends as arrays.
+SELECT job_id, op_name, transformation_type,
+       json_group_array(source_id) AS "sources [lineage_json]",
+       json_group_array(target_id) AS "targets [lineage_json]"
+FROM lineage_edges
+WHERE tenant_id = :tenant AND active AND source_id IN (SELECT value FROM json_each(:ids))
+GROUP BY job_id, op_name, transformation_type;
 
--- name: select_in_edges
--- Active edges into a frontier of assets.
-SELECT source_id, target_id, job_id, op_name, transformation_type FROM lineage_edges
-WHERE tenant_id = :tenant AND active AND target_id IN (SELECT value FROM json_each(:ids));
+-- name: select_in_edge_groups
+-- Active edges into a frontier of assets: per (job, op, transformation), their ends as arrays.
+SELECT job_id, op_name, transformation_type,
+       json_group_array(source_id) AS "sources [lineage_json]",
+       json_group_array(target_id) AS "targets [lineage_json]"
+FROM lineage_edges
+WHERE tenant_id = :tenant AND active AND target_id IN (SELECT value FROM json_each(:ids))
+GROUP BY job_id, op_name, transformation_type;
 
 -- name: select_child_ids
 -- Assets fed directly by a frontier of assets.

@@ -19,12 +19,12 @@ WHERE tenant_id = :tenant AND source_id IN (SELECT value FROM json_each(:ids));
 CREATE TEMP TABLE IF NOT EXISTS lineage_edge_load (
     tenant_id, source_id, target_id, job_id, op_name, trigger_name, transformation_type,
     transformation_logic, column_mappings, execution_count, last_run_id, last_execution_at,
-    created_at, updated_at
+    created_at, updated_at, first_seen_at
 );
 
 -- name: copy_edges
 -- Load new edges, with their run counts, into the scratch table.
-INSERT INTO lineage_edge_load VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+INSERT INTO lineage_edge_load VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: insert_loaded_edges
 -- Insert the loaded edges in key order; returns those this writer inserted.
@@ -32,11 +32,11 @@ INSERT INTO lineage_edge_load VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 INSERT INTO lineage_edges (
     tenant_id, source_id, target_id, job_id, op_name, trigger_name, transformation_type,
     transformation_logic, column_mappings, execution_count, last_run_id, last_execution_at,
-    created_at, updated_at
+    created_at, updated_at, first_seen_at
 )
 SELECT tenant_id, source_id, target_id, job_id, op_name, trigger_name, transformation_type,
        transformation_logic, column_mappings, execution_count, last_run_id, last_execution_at,
-       created_at, updated_at
+       created_at, updated_at, first_seen_at
 FROM lineage_edge_load WHERE tenant_id = :tenant
 ORDER BY source_id, target_id, job_id, op_name
 ON CONFLICT (tenant_id, source_id, target_id, job_id, op_name) DO NOTHING
