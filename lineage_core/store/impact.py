@@ -35,10 +35,17 @@ def impact(
         cached = None
         if not live and max_depth == DEFAULT_MAX_DEPTH:
             cached = cache.fresh_entry(ctx, session, root_id, max_depth)
+        estimated = False
         if cached is not None:
-            depth_counts = [int(c) for c in cached[0]]
-            contexts = cache.contexts_at(ctx, session, bytes(cached[1]))
-            computed_at = cached[2]
+            counts, estimated, job_ids, zero_bytes, bits, computed_at = cached
+            depth_counts = [int(c) for c in counts]
+            estimated = bool(estimated)
+            # Past the exact limit an entry names its jobs but not their ops.
+            contexts = (
+                [(int(job_id), "") for job_id in job_ids]
+                if estimated
+                else cache.contexts_at(ctx, session, bytes(bits), zero_bytes)
+            )
             page = _page(ctx, session, root_id, depth_counts, offset, limit, deadline)
         else:
             found = walk(
@@ -46,8 +53,8 @@ def impact(
                 with_edges=False,
             )  # fmt: skip
             depth_counts = depth_counts_of(found.depths, max_depth)
-            contexts = _contexts_touching(ctx, session, set(found.depths) | {root_id})
-            page = _order(session, found.depths)[offset : offset + limit]
+            contexts = _contexts_touching(ctx, session, root_id, found.depths, max_depth)
+            page = _first(session, found.depths, depth_counts, offset, limit)
             computed_at = None
         info = asset_info(session, [asset_id for asset_id, _ in page])
         jobs = job_names(ctx, session, {job_id for job_id, _ in contexts})
@@ -64,6 +71,7 @@ def impact(
         limit=limit,
         cached=cached is not None,
         computed_at=computed_at,
+        estimated=estimated,
     )
 
 
@@ -108,11 +116,43 @@ def _page(
     return _order(session, found.depths)[offset : offset + limit]
 
 
-def _contexts_touching(ctx: StoreContext, session: Session, ids: set[int]) -> list[tuple[int, str]]:
+def _first(
+    session: Session,
+    depths: Mapping[int, int],
+    depth_counts: Sequence[int],
+    offset: int,
+    limit: int,
+) -> list[tuple[int, int]]:
+    """The page of (asset id, depth) by depth then name, reading the names of only the assets
+    as deep as the page goes (a million-asset answer needs a few hundred)."""
+    need, last, running = offset + limit, 0, 0
+    for last, count in enumerate(depth_counts, start=1):  # noqa: B007
+        running += count
+        if running >= need:
+            break
+    if last == 0 or limit == 0:
+        return []
+    near = {asset_id: depth for asset_id, depth in depths.items() if depth <= last}
+    return _order(session, near)[offset : offset + limit]
+
+
+def _contexts_touching(
+    ctx: StoreContext,
+    session: Session,
+    root_id: int,
+    depths: Mapping[int, int],
+    max_depth: int,
+) -> list[tuple[int, str]]:
+    """The (job, op) contexts of the edges touching the root or its downstream.
+
+    An edge out of an asset less than ``max_depth`` deep leads to an asset within the walk
+    (or back to the root), so the edges into the walked assets and the root, and those out of
+    the deepest level, are all of them: one index scan per edge instead of two.
+    """
     contexts: set[tuple[int, str]] = set()
-    for batch in chunks(sorted(ids), 50_000):
-        for job_id, op in session.fetch_all(
-            "select_contexts_touching", ctx.params(ids=session.array(batch))
-        ):
-            contexts.add((job_id, op))
+    into = sorted([root_id, *depths])
+    out_of = sorted(asset_id for asset_id, depth in depths.items() if depth == max_depth)
+    for query, ids in (("select_contexts_into", into), ("select_contexts_out_of", out_of)):
+        for batch in chunks(ids, 50_000):
+            contexts.update(session.fetch_all(query, ctx.params(ids=session.array(batch))))
     return sorted(contexts)

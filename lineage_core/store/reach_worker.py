@@ -1,9 +1,10 @@
-"""The upstream half of a refresh's bitset pass, run in a second process.
+"""The upstream direction of a refresh's passes, run in a second process.
 
-``python -m lineage_core.store.reach_worker INPUT OUTPUT`` reads ``(adjacency, max_depth,
-positions, labels)`` pickled in the file INPUT, ``adjacency`` being the upstream one, and
-pickles into OUTPUT the per-node depth counts and, when ``labels`` is not None, their union
-over each node's downstream (:func:`lineage_core.graph.bounded_union`).
+``python -m lineage_core.store.reach_worker INPUT OUTPUT`` reads ``(sources, targets,
+asset_ids, positions, max_depth)`` pickled in the file INPUT (the edges as two arrays of
+asset numbers, the assets' ids, the level order) and pickles into OUTPUT the upstream
+:class:`~lineage_core.reach.DirectionCounts`. Arrays, not lists of lists: they pickle as
+buffers, and the worker builds its own adjacency while the parent builds its own.
 
 A plain subprocess rather than ``multiprocessing``: spawning re-imports the caller's main
 module (a script without a ``__main__`` guard would start refreshing again), and forking would
@@ -18,6 +19,7 @@ exits.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import shutil
@@ -27,22 +29,21 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from lineage_core.graph import bounded_reach, bounded_union, reverse
+from lineage_core.graph import adjacency_lists
+from lineage_core.reach import DirectionCounts, direction_counts
 
-Halves = tuple[list[list[int]], list[int] | None]  # upstream depth counts, label union
 
-
-def upstream_half(
-    adjacency: Sequence[Sequence[int]],
-    max_depth: int,
+def upstream_counts(
+    sources: Sequence[int],
+    targets: Sequence[int],
+    asset_ids: Sequence[int],
     positions: Sequence[int],
-    labels: Sequence[int] | None,
+    max_depth: int,
     progress: Callable[[int], None] | None = None,
-) -> Halves:
+) -> DirectionCounts:
     """What the second process computes; the store computes the same here when it has none."""
-    reach = bounded_reach(adjacency, max_depth, positions, progress)
-    union = None if labels is None else bounded_union(reverse(adjacency), max_depth, labels)
-    return [entry.depth_counts for entry in reach], union
+    down, up = adjacency_lists(sources, targets, len(asset_ids))
+    return direction_counts(up, down, max_depth, asset_ids, positions, progress=progress)
 
 
 PARENT_CHECK_SECONDS = 0.2
@@ -62,11 +63,12 @@ def main(source: str, target: str) -> None:
         target=_exit_with_parent, args=(os.getppid(), Path(source).parent), daemon=True
     )
     watchdog.start()
+    gc.disable()  # millions of lists, none of them garbage (see refresh.refresh_impact_cache)
     with open(source, "rb") as file:
-        adjacency, max_depth, positions, labels = pickle.load(file)
-    halves = upstream_half(adjacency, max_depth, positions, labels)
+        inputs = pickle.load(file)
+    counts = upstream_counts(*inputs)
     with open(target, "wb") as file:
-        pickle.dump(halves, file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(counts, file, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 if __name__ == "__main__":

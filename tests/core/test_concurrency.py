@@ -167,15 +167,18 @@ def test_concurrent_writers_and_refreshes_all_succeed(store_url):
 
 PARENT = r"""
 import pickle, random, subprocess, sys, tempfile, time
+from array import array
 from pathlib import Path
 
 random.seed(7)
 n = 150_000
-up = [[random.randrange(0, i) for _ in range(3)] if i else [] for i in range(n)]
+sources = array("i", (random.randrange(0, i) for i in range(1, n) for _ in range(3)))
+targets = array("i", (i for i in range(1, n) for _ in range(3)))
 folder = Path(tempfile.mkdtemp(prefix="lineage-refresh-"))
 source, target = folder / "input.pickle", folder / "output.pickle"
 with source.open("wb") as file:
-    pickle.dump((up, 15, list(range(n)), None), file, pickle.HIGHEST_PROTOCOL)
+    inputs = (sources, targets, array("q", range(1, n + 1)), array("i", range(n)), 15)
+    pickle.dump(inputs, file, pickle.HIGHEST_PROTOCOL)
 worker = subprocess.Popen(
     [sys.executable, "-m", "lineage_core.store.reach_worker", str(source), str(target)]
 )

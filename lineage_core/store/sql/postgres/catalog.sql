@@ -70,10 +70,6 @@ WHERE tenant_id = %(tenant)s AND qualified_name = ANY(%(names)s::text[]);
 SELECT id, qualified_name FROM lineage_assets
 WHERE tenant_id = %(tenant)s AND qualified_name = ANY(%(names)s::text[]);
 
--- name: select_asset_ids
--- Every asset id of the tenant, in id order.
-SELECT id FROM lineage_assets WHERE tenant_id = %(tenant)s ORDER BY id;
-
 -- name: select_asset_info
 -- Name, qualified name and type of the given asset ids.
 SELECT id, asset_name, qualified_name, asset_type FROM lineage_assets

@@ -8,32 +8,45 @@ SELECT 1 FROM lineage_impact_cache WHERE tenant_id = :tenant LIMIT 1;
 
 -- name: mark_all_stale
 -- Mark every cache entry of the tenant stale.
-UPDATE lineage_impact_cache SET stale_version = :version WHERE tenant_id = :tenant;
+-- Marks are rows of their own: the entries are not written (see migration 0010).
+INSERT INTO lineage_cache_stale (asset_id, tenant_id, version)
+SELECT asset_id, tenant_id, :version FROM lineage_impact_cache WHERE tenant_id = :tenant
+ORDER BY asset_id
+ON CONFLICT (asset_id) DO UPDATE SET version = excluded.version
+WHERE lineage_cache_stale.version < excluded.version;
 
 -- name: mark_stale
 -- Mark the entries of the given assets stale.
-UPDATE lineage_impact_cache SET stale_version = :version
-WHERE tenant_id = :tenant AND asset_id IN (SELECT value FROM json_each(:ids));
+INSERT INTO lineage_cache_stale (asset_id, tenant_id, version)
+SELECT asset_id, tenant_id, :version FROM lineage_impact_cache
+WHERE tenant_id = :tenant AND asset_id IN (SELECT value FROM json_each(:ids))
+ORDER BY asset_id
+ON CONFLICT (asset_id) DO UPDATE SET version = excluded.version
+WHERE lineage_cache_stale.version < excluded.version;
 
 -- name: count_stale_entries
 -- Assets whose cache entry is stale or missing.
 SELECT count(*) FROM lineage_assets a
 LEFT JOIN lineage_impact_cache c ON c.asset_id = a.id
-WHERE a.tenant_id = :tenant AND (c.asset_id IS NULL OR c.stale_version > c.computed_version);
+WHERE a.tenant_id = :tenant
+  AND (c.asset_id IS NULL OR EXISTS (SELECT 1 FROM lineage_cache_stale s WHERE s.asset_id = a.id));
 
 -- name: select_stale_asset_ids
 -- Ids of the assets whose cache entry is stale or missing.
 SELECT a.id FROM lineage_assets a
 LEFT JOIN lineage_impact_cache c ON c.asset_id = a.id
-WHERE a.tenant_id = :tenant AND (c.asset_id IS NULL OR c.stale_version > c.computed_version)
+WHERE a.tenant_id = :tenant
+  AND (c.asset_id IS NULL OR EXISTS (SELECT 1 FROM lineage_cache_stale s WHERE s.asset_id = a.id))
 ORDER BY a.id;
 
 -- name: select_cache_summaries
 -- Cached counts of the named assets with a fresh entry.
-SELECT a.qualified_name, c.downstream_count, c.upstream_count, c.job_count, c.downstream_max_depth
+SELECT a.qualified_name, c.downstream_count, c.upstream_count, c.job_count,
+       c.downstream_max_depth, c.downstream_estimated AS "downstream_estimated [lineage_bool]",
+       c.upstream_estimated AS "upstream_estimated [lineage_bool]"
 FROM lineage_impact_cache c JOIN lineage_assets a ON a.id = c.asset_id
 WHERE c.tenant_id = :tenant AND a.qualified_name IN (SELECT value FROM json_each(:names))
-  AND c.stale_version <= c.computed_version;
+  AND NOT EXISTS (SELECT 1 FROM lineage_cache_stale s WHERE s.asset_id = c.asset_id);
 
 -- name: select_largest_impacts
 -- The largest cached downstream counts.
@@ -47,7 +60,7 @@ ORDER BY c.downstream_count DESC, a.qualified_name LIMIT :limit;
 SELECT a.qualified_name, c.downstream_count, c.job_count
 FROM lineage_impact_cache c JOIN lineage_assets a ON a.id = c.asset_id
 WHERE c.tenant_id = :tenant AND c.downstream_count >= :threshold
-  AND c.stale_version <= c.computed_version
+  AND NOT EXISTS (SELECT 1 FROM lineage_cache_stale s WHERE s.asset_id = c.asset_id)
 ORDER BY c.downstream_count DESC, a.qualified_name;
 
 -- name: select_contexts

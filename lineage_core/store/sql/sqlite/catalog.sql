@@ -80,10 +80,6 @@ WHERE tenant_id = :tenant AND qualified_name IN (SELECT value FROM json_each(:na
 SELECT id, qualified_name FROM lineage_assets
 WHERE tenant_id = :tenant AND qualified_name IN (SELECT value FROM json_each(:names));
 
--- name: select_asset_ids
--- Every asset id of the tenant, in id order.
-SELECT id FROM lineage_assets WHERE tenant_id = :tenant ORDER BY id;
-
 -- name: select_asset_info
 -- Name, qualified name and type of the given asset ids.
 SELECT id, asset_name, qualified_name, asset_type FROM lineage_assets
