@@ -65,20 +65,29 @@ _DATABASE_FILES = {"sqlite": ("SQLite", "db"), "duckdb": ("DuckDB", "duckdb")}
 _PASSWORD_PARAMETER = re.compile(r"((?:^|&)password=)[^&]*", re.IGNORECASE)
 
 
-def named_connections(text: str | None = None) -> dict[str, str]:
-    """The connections in ``text`` (default: ``$LINEAGE_CONNECTIONS``)."""
-    text = os.environ.get(CONNECTIONS_ENV, "") if text is None else text
+def string_map_setting(variable: str, text: str | None, pairs: str) -> dict[str, str]:
+    """The JSON object of text to text in ``text`` (default: ``$variable``); empty when unset.
+
+    The one reading of such settings, so each refuses bad JSON and other shapes alike;
+    ``pairs`` says what maps to what (``name -> URL``) in the refusal.
+    """
+    text = os.environ.get(variable, "") if text is None else text
     if not text.strip():
         return {}
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidArgument(f"{CONNECTIONS_ENV} is not valid JSON: {exc}") from None
+        raise InvalidArgument(f"{variable} is not valid JSON: {exc}") from None
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise InvalidArgument(f"{CONNECTIONS_ENV} must be a JSON object of name -> URL")
+        raise InvalidArgument(f"{variable} must be a JSON object of {pairs}")
     return value
+
+
+def named_connections(text: str | None = None) -> dict[str, str]:
+    """The connections in ``text`` (default: ``$LINEAGE_CONNECTIONS``)."""
+    return string_map_setting(CONNECTIONS_ENV, text, "name -> URL")
 
 
 class ConnectionKind(StrEnum):

@@ -28,11 +28,10 @@ key, a table to the namespace its database is mapped to (else a default one) and
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from lineage_core.connections import string_map_setting
 from lineage_core.errors import InvalidArgument, InvalidName
 from lineage_core.names import (
     MAX_NAME_LENGTH,
@@ -212,15 +211,4 @@ def dataset_of(
 def namespaces_from_env(text: str | None = None) -> dict[str, str]:
     """The namespace map in ``text`` (default: ``$LINEAGE_OPENLINEAGE_NAMESPACES``, a JSON
     object of OpenLineage namespace to database name)."""
-    text = os.environ.get(NAMESPACES_ENV, "") if text is None else text
-    if not text.strip():
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidArgument(f"{NAMESPACES_ENV} is not valid JSON: {exc}") from None
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise InvalidArgument(f"{NAMESPACES_ENV} must be a JSON object of namespace -> database")
-    return value
+    return string_map_setting(NAMESPACES_ENV, text, "namespace -> database")
