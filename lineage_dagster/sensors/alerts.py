@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
-from pydantic import BaseModel, ValidationError
 
 from lineage_core import Edition, LineageStore, StoreError
 from lineage_core.alerting import (
@@ -56,6 +55,7 @@ from lineage_core.alerting import (
 )
 from lineage_dagster.resources import LineageResource
 from lineage_dagster.runs import location_of, run_belongs_to, step_base
+from lineage_dagster.sensors.cursors import SensorCursor
 
 ALERT_JOB = "lineage_alert"
 SINKS = ("log", "job", "webhook")
@@ -165,21 +165,13 @@ def build_lineage_alert_job(
     return alert_job
 
 
-class AlertCursor(BaseModel):
+class AlertCursor(SensorCursor):
+    """Starting over is safe: alerts are deduplicated by key in the store, so nothing
+    alerts twice."""
+
     failures_after: int = 0
     profiles_after: int | None = None  # None: not started, baseline at the current profile
     thresholds_baselined: bool = False
-
-    @classmethod
-    def parse(cls, text: str | None) -> "AlertCursor":
-        """The cursor in ``text``; a malformed one starts over (alerts are deduplicated by
-        key in the store, so nothing alerts twice)."""
-        if not text:
-            return cls()
-        try:
-            return cls.model_validate_json(text)
-        except ValidationError:
-            return cls()
 
 
 @dataclass

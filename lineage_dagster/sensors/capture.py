@@ -15,13 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import dagster as dg
-from pydantic import BaseModel, Field, ValidationError
 
 from lineage_core import Edition, LineageStore, StoreError, StoreUnavailable
 from lineage_core.capture import SUCCESS, RunLineage, apply_run, apply_run_edge_by_edge
 from lineage_core.resolution import NameContext
 from lineage_dagster.resources import LineageResource
 from lineage_dagster.runs import location_of, read_run, run_belongs_to
+from lineage_dagster.sensors.cursors import SensorCursor
 from lineage_dagster.specs import CAPTURED
 from lineage_dagster.translator import (
     TABLE_NAME,
@@ -41,30 +41,13 @@ GROUP_SIZE = 25  # runs committed in one transaction
 MAX_ATTEMPTS = 3  # ticks a run may fail to be written (not an outage) before it is skipped
 
 
-class CaptureCursor(BaseModel):
+class CaptureCursor(SensorCursor):
     """Last event-log storage id handled, per run outcome, and the failed attempts to write
-    the run the cursor stopped at."""
+    the run the cursor stopped at. Starting over from the first run is safe: capture is
+    idempotent per run."""
 
     after: dict[str, int] = {}
     attempts: dict[str, int] = {}  # run id -> ticks whose write of it failed
-    restarted_because: str | None = Field(default=None, exclude=True)
-
-    @classmethod
-    def parse(cls, text: str | None) -> CaptureCursor:
-        """The cursor in ``text``; a malformed one starts over from the first run, which is
-        safe (capture is idempotent per run) and said in ``restarted_because``."""
-        if not text:
-            return cls()
-        try:
-            return cls.model_validate_json(text)
-        except ValidationError as exc:
-            reason = exc.errors()[0]["msg"]
-            return cls(
-                restarted_because=f"the stored cursor {text[:80]!r} is unreadable ({reason})"
-            )
-
-    def serialize(self) -> str:
-        return self.model_dump_json()
 
 
 @dataclass

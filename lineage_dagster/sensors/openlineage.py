@@ -27,43 +27,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
-from pydantic import BaseModel, Field, ValidationError
 
 from lineage_core import Edition, LineageStore, StoreError
 from lineage_core.openlineage import EmitSettings, deliver, gather_run, lineage_url
 from lineage_dagster.resources import LineageResource
 from lineage_dagster.runs import location_of
+from lineage_dagster.sensors.cursors import SensorCursor
 
 CAPTURE_TYPE = "dagster_run"  # execution rows the capture sensor writes
 LOOKBACK = 32  # capture ids below the highest sent that are asked for again
 MAX_REFUSALS = 3
 
 
-class EmitterCursor(BaseModel):
+class EmitterCursor(SensorCursor):
     """``after``: every capture up to it is settled; ``sent``: ids above it already sent;
     ``partial``: capture id -> events of it the endpoint took; ``refusals``: capture id ->
-    ticks the endpoint refused one of its events."""
+    ticks the endpoint refused one of its events. Starting over from the first capture is
+    harmless: endpoints keep an event once."""
 
     after: int = 0
     sent: list[int] = []
     partial: dict[str, int] = {}
     refusals: dict[str, int] = {}
-    restarted_because: str | None = Field(default=None, exclude=True)
-
-    @classmethod
-    def parse(cls, text: str | None) -> EmitterCursor:
-        """The cursor in ``text``; a malformed one starts over from the first capture
-        (resending is harmless: endpoints keep an event once), said in
-        ``restarted_because``."""
-        if not text:
-            return cls()
-        try:
-            return cls.model_validate_json(text)
-        except ValidationError as exc:
-            reason = exc.errors()[0]["msg"]
-            return cls(
-                restarted_because=f"the stored cursor {text[:80]!r} is unreadable ({reason})"
-            )
 
     def settle(self, capture_id: int) -> None:
         self.sent = sorted({*self.sent, capture_id})
@@ -80,9 +65,6 @@ class EmitterCursor(BaseModel):
             floor = min(floor, holding - 1)
         self.after = max(self.after, floor)
         self.sent = [capture_id for capture_id in self.sent if capture_id > self.after]
-
-    def serialize(self) -> str:
-        return self.model_dump_json()
 
 
 @dataclass
