@@ -16,8 +16,8 @@ GROUP BY job_id, op_name
 ORDER BY job_id, op_name;
 
 -- name: select_refresh_edges
--- Every active edge as (source id, target id, context number).
--- Packed, 8 big-endian bytes each. The context number is the place of the edge's (job, op) in select_refresh_contexts, read
+-- Every active edge and its (job, op) context.
+-- Packed as (source id, target id, context number), 8 big-endian bytes each. The context number is the place of the edge's (job, op) in select_refresh_contexts, read
 -- in the same snapshot. Rows of at most 4M edges keep each bytea far under its 1 GB limit.
 WITH contexts AS (
     SELECT job_id, op_name, row_number() OVER (ORDER BY job_id, op_name) - 1 AS number

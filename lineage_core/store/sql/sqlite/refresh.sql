@@ -14,19 +14,11 @@ GROUP BY job_id, op_name
 ORDER BY job_id, op_name;
 
 -- name: select_refresh_edges
--- Every active edge as (source id, target id, context number).
--- The context number is the place of the edge's (job, op) in select_refresh_contexts, read
--- in the same snapshot.
-WITH contexts AS (
-    SELECT job_id, op_name, row_number() OVER (ORDER BY job_id, op_name) - 1 AS number
-    FROM (
-        SELECT DISTINCT job_id, op_name FROM lineage_edges
-        WHERE tenant_id = :tenant AND active
-    )
-)
-SELECT e.source_id, e.target_id, c.number
-FROM lineage_edges e JOIN contexts c ON c.job_id = e.job_id AND c.op_name = e.op_name
-WHERE e.tenant_id = :tenant AND e.active;
+-- Every active edge and its (job, op) context.
+-- One a row, with its job and op: numbering them here joins every edge with every context
+-- (SQLite plans no index for the numbered list), which the store does by a dict instead.
+SELECT source_id, target_id, job_id, op_name FROM lineage_edges
+WHERE tenant_id = :tenant AND active;
 
 -- name: select_refresh_edges_touching
 -- The active edges touching the given assets, with their job and op: part of the graph.
