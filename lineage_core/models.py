@@ -380,6 +380,16 @@ class RecordResult(Model):
     cache_entries_marked_stale: int = 0
 
 
+class OpenLineagePruneResult(Model):
+    """What pruning kept OpenLineage events removed (with ``dry_run``: would remove): the
+    events, and the runs they were of, none of whose events was received since ``before``."""
+
+    events_removed: int
+    runs_removed: int
+    before: datetime
+    dry_run: bool = False
+
+
 class RefreshResult(Model):
     """What a refresh did: entries recomputed, of which ``entries_changed`` came out different
     and were written (the others were left as they were), and ``entries_estimated`` carry

@@ -3,15 +3,24 @@
 import re
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dagster as dg
 from pydantic import BaseModel, Field
 
-from lineage_core import AssetNotFound, LineageError, NotFound, TableProfile
+from lineage_core import (
+    AssetNotFound,
+    LineageError,
+    LineageStore,
+    NotFound,
+    OpenLineagePruneResult,
+    TableProfile,
+)
 from lineage_core.connections import connection_for_table
 from lineage_core.profiling import profile_table
 from lineage_core.profiling.drift import describe_schema_change
+from lineage_core.timestamps import earlier, parse_duration
 from lineage_dagster.checks import IMPACT_CHECK, evaluate_impact_check
 from lineage_dagster.metadata import markdown_table
 from lineage_dagster.resources import LineageResource
@@ -25,6 +34,7 @@ REFRESH_JOB = "lineage_refresh_impact_cache"
 DOWNSTREAM_ASSETS = "lineage/downstream_assets"
 DOWNSTREAM_JOBS = "lineage/downstream_jobs"
 UPSTREAM_ASSETS = "lineage/upstream_assets"
+OPENLINEAGE_RETENTION = "30d"
 
 
 class RefreshImpactCacheConfig(dg.Config):
@@ -35,6 +45,12 @@ class RefreshImpactCacheConfig(dg.Config):
         default=True,
         description="Emit each table asset's impact counts as an observation (plotted in the UI).",
     )
+    openlineage_retention: str | None = Field(
+        default=OPENLINEAGE_RETENTION,
+        description="Prune the OpenLineage events `lineage serve` kept of runs idle for longer "
+        "than this (30d, 12h, 1d12h; units s, m, h, d, w); null keeps them all. Only the "
+        "events go: the edges and runs recorded from them stay.",
+    )
 
 
 def build_refresh_impact_cache_job(
@@ -44,7 +60,8 @@ def build_refresh_impact_cache_job(
     largest: int = 10,
     asset_checks: Sequence[dg.AssetChecksDefinition] = (),
 ) -> dg.JobDefinition:
-    """A job that refreshes the impact cache (stale entries; all with ``refresh_all``).
+    """A job that refreshes the impact cache (stale entries; all with ``refresh_all``) and
+    prunes the kept OpenLineage events of runs idle longer than ``openlineage_retention``.
 
     Its run logs what it refreshed, how long it took and the largest impacts, and observes
     every asset of the code location that maps to a table with its downstream counts, so the
@@ -59,6 +76,7 @@ def build_refresh_impact_cache_job(
         context: dg.OpExecutionContext, config: RefreshImpactCacheConfig, lineage: LineageResource
     ) -> dg.Output[int]:
         started = time.monotonic()
+        retention = _retention(config.openlineage_retention)
 
         def progress(stage: str, done: int, total: int) -> None:
             context.log.debug(f"{stage}: {done}/{total}")
@@ -75,6 +93,7 @@ def build_refresh_impact_cache_job(
             for asset, downstream, jobs in top:
                 context.log.info(f"{asset}: {downstream} downstream asset(s), {jobs} job(s)")
             observed = _observe(context, store, translator, lineage) if config.observe_assets else 0
+            pruned = _prune_openlineage(context, store, retention)
         checked = _evaluate_external_checks(context, lineage, asset_checks)
         return dg.Output(
             result.entries_refreshed,
@@ -84,6 +103,8 @@ def build_refresh_impact_cache_job(
                 "seconds": round(time.monotonic() - started, 3),
                 "assets_observed": observed,
                 "external_checks_evaluated": checked,
+                "openlineage_events_pruned": pruned.events_removed if pruned else 0,
+                "openlineage_runs_pruned": pruned.runs_removed if pruned else 0,
                 "largest_impacts": dg.MetadataValue.md(
                     markdown_table(["asset", "downstream assets", "jobs"], top)
                 ),
@@ -99,6 +120,29 @@ def build_refresh_impact_cache_job(
         refresh_impact_cache()
 
     return refresh_job
+
+
+def _retention(text: str | None) -> timedelta | None:
+    """The retention configured, refused before any work when it cannot be read."""
+    if text is None:
+        return None
+    try:
+        return parse_duration(text, "openlineage_retention")
+    except LineageError as exc:
+        raise dg.Failure(description=str(exc)) from exc
+
+
+def _prune_openlineage(
+    context: dg.OpExecutionContext, store: LineageStore, retention: timedelta | None
+) -> OpenLineagePruneResult | None:
+    if retention is None:
+        return None
+    pruned = store.prune_openlineage_events(before=earlier(datetime.now(UTC), retention))
+    context.log.info(
+        f"Pruned {pruned.events_removed} kept OpenLineage event(s) of {pruned.runs_removed} "
+        f"run(s) with no event since {pruned.before:%Y-%m-%d %H:%M:%S} UTC"
+    )
+    return pruned
 
 
 def _observe(

@@ -27,11 +27,16 @@ class _Server:
 class Webhook(_Server):
     """A real HTTP server that records what it receives; it answers 500 to the first
     ``failures`` requests, and waits ``delay`` seconds before each answer. ``answers``, when
-    given, are the statuses of the first requests, in order (then 200). ``headers`` and
-    ``paths`` keep each request's headers and path, and ``statuses`` what it was answered."""
+    given, are the statuses of the first requests, in order (then 200), and ``bodies`` the
+    bodies those answers carry (then none). ``headers`` and ``paths`` keep each request's
+    headers and path, and ``statuses`` what it was answered."""
 
     def __init__(
-        self, failures: int = 0, delay: float = 0.0, answers: tuple[int, ...] = ()
+        self,
+        failures: int = 0,
+        delay: float = 0.0,
+        answers: tuple[int, ...] = (),
+        bodies: tuple[bytes, ...] = (),
     ) -> None:
         self.requests: list[dict] = []
         self.headers: list[dict[str, str]] = []
@@ -55,10 +60,12 @@ class Webhook(_Server):
                     else:
                         status = 500 if count <= outer.failures else 200
                     outer.statuses.append(status)
+                    reply = bodies[count - 1] if count <= len(bodies) else b""
                 time.sleep(delay)
                 self.send_response(status)
-                self.send_header("Content-Length", "0")
+                self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
+                self.wfile.write(reply)
 
             def log_message(self, *args):
                 pass

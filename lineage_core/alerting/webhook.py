@@ -10,6 +10,11 @@ outcome is ``(delivered, detail)``.
 A request is retried only when the server answered that it did not take it (429 or 5xx) or
 refused the connection, never after a timeout or a broken reply: the server may have the
 alert already.
+
+A caller of :func:`post_json_once` (the OpenLineage emitter) also gets the start of the body
+of any answer but a success in the detail: why Marquez said 400 is in it. Whatever the
+server sends there (binary, control characters, an HTML page) comes out as one line of
+printable text, cut to a few hundred characters, and is read within the same deadline.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 HEADERS = {"Content-Type": "application/json", "User-Agent": "dagster-lineage-alerts"}
+REPLY_EXCERPT = 500  # characters of a refusal's body in the detail of post_json_once
 
 
 def post_webhook(
@@ -60,16 +66,26 @@ def post_json_once(
     url: str, body: bytes, *, timeout: float, headers: Mapping[str, str] | None = None
 ) -> tuple[int | None, str]:
     """One POST of a JSON body that ends within ``timeout``, with ``headers`` added to the
-    JSON ones: (HTTP status, or None when no complete reply came; detail). For callers that
-    decide themselves what a status means and when to try again."""
-    status, detail, _ = _post_once(url, body, timeout, {**HEADERS, **(headers or {})})
+    JSON ones: (HTTP status, or None when no complete reply came; detail, which for a status
+    of 300 or more ends with the first ``REPLY_EXCERPT`` characters of the reply's body). For
+    callers that decide themselves what a status means and when to try again."""
+    status, detail, _ = _post_once(
+        url, body, timeout, {**HEADERS, **(headers or {})}, excerpt=REPLY_EXCERPT
+    )
     return status, detail
 
 
 def _post_once(
-    url: str, body: bytes, seconds: float, headers: Mapping[str, str] = HEADERS
+    url: str,
+    body: bytes,
+    seconds: float,
+    headers: Mapping[str, str] = HEADERS,
+    *,
+    excerpt: int = 0,
 ) -> tuple[int | None, str, bool]:
-    """(HTTP status or None, detail, worth retrying) of one POST that ends within ``seconds``."""
+    """(HTTP status or None, detail, worth retrying) of one POST that ends within ``seconds``;
+    with ``excerpt``, the detail of a status of 300 or more quotes that many characters of
+    the reply's body, at most."""
     try:
         connection, target = _connection(url, seconds)
     except ValueError as exc:
@@ -79,7 +95,11 @@ def _post_once(
     def request() -> None:
         try:
             connection.request("POST", target, body=body, headers=dict(headers))
-            outcome["status"] = connection.getresponse().status
+            response = connection.getresponse()
+            outcome["status"] = response.status
+            if excerpt and response.status >= 300:
+                # UTF-8 takes at most 4 bytes a character; one more byte says it went on.
+                outcome["body"] = response.read(4 * excerpt + 1)
         except Exception as exc:  # any failure is this attempt's outcome
             outcome["error"] = exc
 
@@ -89,18 +109,34 @@ def _post_once(
     if worker.is_alive():
         _shut(connection)
         worker.join(1.0)
-        # To a tenth of a second: the time left of a first attempt is its whole timeout.
-        return None, f"no complete reply within {round(seconds, 1):g}s", False
+        if "status" not in outcome:
+            # To a tenth of a second: the time left of a first attempt is its whole timeout.
+            return None, f"no complete reply within {round(seconds, 1):g}s", False
     _shut(connection)
-    if "status" in outcome:
+    if "status" in outcome:  # a body still trickling in when time ran out is left unread
         status = outcome["status"]
         if status < 300:
             return status, f"HTTP {status}", False
         retry = status >= 500 or status == 429
-        return status, f"HTTP {status}" + ("" if retry else " (not retried)"), retry
+        detail = f"HTTP {status}" + ("" if retry else " (not retried)")
+        if quoted := reply_excerpt(outcome.get("body", b""), excerpt):
+            detail += f": {quoted}"
+        return status, detail, retry
     error = outcome.get("error")
     refused = isinstance(error, ConnectionRefusedError)
     return None, f"{type(error).__name__}: {error}", refused
+
+
+def reply_excerpt(raw: bytes, limit: int) -> str:
+    """The start of a reply's body as one line for a log: decoded as UTF-8 (anything else
+    replaced), control characters and runs of whitespace as one space, at most ``limit``
+    characters, ``...`` when it went on."""
+    text = raw.decode("utf-8", errors="replace")
+    text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    cut = len(text) > limit or len(raw) > 4 * limit
+    if cut:
+        text = text[: max(0, limit - 3)].rstrip() + "..."
+    return text
 
 
 def _connection(url: str, seconds: float) -> tuple[http.client.HTTPConnection, str]:

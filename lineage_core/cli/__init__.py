@@ -4,7 +4,7 @@ Human-readable tables by default; ``--json`` prints the design document's respon
 Every error this library raises on purpose becomes one line on stderr and a non-zero exit,
 never a traceback. The group and what its commands share are in :mod:`.app`; the commands,
 by concern, in :mod:`.lineage`, :mod:`.history`, :mod:`.profiles`, :mod:`.tenants`,
-:mod:`.remove`, :mod:`.tokens` and :mod:`.serve`.
+:mod:`.remove`, :mod:`.tokens`, :mod:`.openlineage` and :mod:`.serve`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from lineage_core.cli import (  # noqa: F401
     check,
     history,
     lineage,
+    openlineage,
     profiles,
     remove,
     serve,

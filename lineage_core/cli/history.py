@@ -1,8 +1,9 @@
 """Lineage over time: ``--as-of`` for the walks and impact, and ``lineage diff``.
 
 A time on the command line is what :func:`~lineage_core.timestamps.parse_timestamp` takes
-(ISO 8601; no zone means UTC; a date means its midnight UTC). One that is not is a usage
-error: one line on stderr and exit status 2, before the store is opened.
+(ISO 8601; no zone means UTC; a date means its midnight UTC), a span of time what
+:func:`~lineage_core.timestamps.parse_duration` takes (``30d``, ``12h``). One that is not is
+a usage error: one line on stderr and exit status 2, before the store is opened.
 
 ``lineage diff`` renders a :class:`~lineage_core.models.LineageDiff` as a table for people,
 JSON (the model's camelCase shape, as the HTTP API answers) or Markdown for a chat or a
@@ -20,29 +21,30 @@ import click
 from lineage_core.cli.app import Options, depth_option, main, pass_options, print_json, table
 from lineage_core.errors import InvalidArgument
 from lineage_core.models import DiffAsset, DiffEdge, LineageDiff
-from lineage_core.timestamps import parse_timestamp
+from lineage_core.timestamps import parse_duration, parse_timestamp
 
 EXIT_USAGE = 2  # as click's own usage errors
 FORMATS = ("table", "json", "markdown")
 
 
-class Timestamp(click.ParamType):
-    """An option's time, parsed to an aware UTC datetime; refused in one line, exit 2."""
+class Parsed(click.ParamType):
+    """An option's value as one of :mod:`lineage_core.timestamps`' parsers reads it (a time,
+    a span of time); refused in one line, exit 2, as every usage error."""
 
-    name = "timestamp"
+    def __init__(self, name: str, parse: Callable[[Any, str], Any], what: str) -> None:
+        self.name, self._parse, self._what = name, parse, what
 
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime:
-        what = param.opts[0] if param is not None and param.opts else "the time"
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        what = param.opts[0] if param is not None and param.opts else self._what
         try:
-            return parse_timestamp(value, what)
+            return self._parse(value, what)
         except InvalidArgument as exc:
             click.echo(f"lineage: {exc}", err=True)
             raise click.exceptions.Exit(EXIT_USAGE) from None
 
 
-TIMESTAMP = Timestamp()
+TIMESTAMP = Parsed("timestamp", parse_timestamp, "the time")  # an aware UTC datetime
+DURATION = Parsed("duration", parse_duration, "the span of time")  # 30d, 12h: a timedelta
 
 as_of_option = click.option(
     "--as-of",

@@ -21,6 +21,12 @@ How an event maps to lineage:
   COMPLETE with outputs alone, or one that arrives before its START, loses nothing, and no
   OpenLineage run ever retires an edge (no one event is evidence that an edge is gone).
   Executions are counted once per run id.
+- **Pruned runs** (:meth:`~lineage_core.store.LineageStore.prune_openlineage_events`): an
+  event of a run whose kept events were pruned is merged with what the run's execution row
+  kept (the store's ``PRUNED`` event): a status it ended with stays unless a later terminal
+  event ends it otherwise, and it keeps its start, errors and notes; an edge the run
+  recorded keeps its columns, the late event's added. What the pruned events alone said
+  (the inputs of a START whose outputs come only now) is gone: no edge pairs them.
 - **Column mappings** come from the ``columnLineage`` facet of each output (its DIRECT
   inputs; INDIRECT ones, such as join keys, compute no value); where an output has none,
   from the ``sql`` job facet, parsed by :mod:`lineage_core.sql`, whose tables are matched to
@@ -44,17 +50,17 @@ from pydantic import Field
 
 from lineage_core.capture import SUCCESS, RunLineage, apply_run, assemble_run
 from lineage_core.errors import AssetNotFound, InvalidArgument, InvalidName
-from lineage_core.models import ColumnMapping, EdgeColumn, Model
+from lineage_core.models import ColumnMapping, EdgeColumn, EdgeIn, Model
 from lineage_core.names import check_label, normalise_part, parse_name
 from lineage_core.openlineage.naming import DatasetNaming, dialect_of
 from lineage_core.openlineage.validation import EventKind, InvalidEvent, pointer, validate_event
 from lineage_core.propagation import StepLineage
 from lineage_core.store import LineageStore
+from lineage_core.store.openlineage import EXECUTION_TYPE, PRUNED, PrunedRun
 
 LINEAGE_FACET = "dagster_lineage"  # the job facet our emitter adds: Dagster job, op, location
 TERMINAL = {"COMPLETE": SUCCESS, "FAIL": "FAILURE", "ABORT": "CANCELED"}
 RUNNING = "STARTED"
-EXECUTION_TYPE = "openlineage"
 MAX_SCHEMA_FIELDS = 10_000
 MAX_FAILURE_TEXT = 500
 MAX_RECEIPT_EDGES = 1_000
@@ -405,8 +411,10 @@ def merge_run(
 ) -> tuple[RunLineage, list[StepLineage]]:
     """The run as all its events tell it (oldest first): its job, status and times, and one
     step per task (op), each reading the union of its events' inputs and writing the union
-    of their outputs."""
-    said = [EventLineage.model_validate(body) for _, _, _, body in events]
+    of their outputs; with what its execution row kept when its earlier events were
+    pruned."""
+    said = [EventLineage.model_validate(body) for _, kind, _, body in events if kind != PRUNED]
+    pruned = [PrunedRun.model_validate(body) for _, kind, _, body in events if kind == PRUNED]
     own = [one for one in said if one.run_id == lineage_run_id]
     first = (own or said)[0]
     status, completed = _status(lineage_run_id, said)
@@ -445,9 +453,38 @@ def merge_run(
     lineage.notes.insert(
         0,
         f"recorded from {len(said)} OpenLineage event(s) ({', '.join(kinds)}) of "
-        f"{len({one.run_id for one in said})} run(s)",
+        f"{len({one.run_id for one in said})} run(s)" + (PRUNED_NOTE if pruned else ""),
     )
+    for before in pruned:
+        _go_on_from(lineage, before)
     return lineage, list(steps.values())
+
+
+PRUNED_NOTE = ", going on from the run as recorded before its earlier events were pruned"
+
+
+def _go_on_from(lineage: RunLineage, before: PrunedRun) -> None:
+    """Fold in what a pruned run's execution row kept: the events left are only the late
+    ones, and must not undo what the pruned ones said (that it ended, when it started)."""
+    if before.started_at is not None and (
+        lineage.started_at is None or before.started_at < lineage.started_at
+    ):
+        lineage.started_at = before.started_at
+    if before.status not in (None, RUNNING) and (
+        lineage.status == RUNNING
+        or (
+            before.completed_at is not None
+            and lineage.completed_at is not None
+            and before.completed_at > lineage.completed_at
+        )
+    ):
+        lineage.status, lineage.completed_at = before.status, before.completed_at
+    lineage.errors[:0] = [error for error in before.errors if error not in lineage.errors]
+    lineage.notes.extend(
+        note
+        for note in before.notes
+        if not note.startswith("recorded from ") and note not in lineage.notes
+    )
 
 
 def _status(lineage_run_id: str, said: Sequence[EventLineage]) -> tuple[str, datetime | None]:
@@ -554,6 +591,8 @@ def record_run_event(store: LineageStore, said: EventLineage) -> Receipt:
         )
         lineage, steps = merge_run(said.lineage_run_id, events)
         assemble_run(lineage, steps)
+        if any(kind == PRUNED for _, kind, _, _ in events):
+            lineage.edges = _keeping_columns(store, lineage)
         at = lineage.completed_at or max(at for _, _, at, _ in events)
         lineage.edges = [edge.model_copy(update={"executed_at": at}) for edge in lineage.edges]
         result = apply_run(store, lineage, retire=False, execution_type=EXECUTION_TYPE)
@@ -565,7 +604,7 @@ def record_run_event(store: LineageStore, said: EventLineage) -> Receipt:
         job=lineage.job,
         code_location=lineage.code_location,
         status=lineage.status,
-        events_merged=len(events),
+        events_merged=sum(kind != PRUNED for _, kind, _, _ in events),
         edges=_received(lineage),
         edges_recorded=len(lineage.edges),
         edges_created=result.edges_created,
@@ -573,6 +612,26 @@ def record_run_event(store: LineageStore, said: EventLineage) -> Receipt:
         columns_recorded=columns,
         errors=lineage.errors,
     )
+
+
+def _keeping_columns(store: LineageStore, lineage: RunLineage) -> list[EdgeIn]:
+    """The run's edges, each the run recorded before its events were pruned keeping the
+    columns it has: the late events alone may tell fewer, and recording an edge replaces
+    its columns."""
+    recorded = {
+        (edge.source, edge.target, edge.op or ""): edge.columns
+        for edge in store.run_edges(
+            lineage.run_id, job=lineage.job, code_location=lineage.code_location
+        )
+    }
+    kept = []
+    for edge in lineage.edges:
+        before = recorded.get((edge.source, edge.target, edge.op or ""))
+        if before:
+            columns = [*before, *(column for column in edge.columns if column not in before)]
+            edge = edge.model_copy(update={"columns": columns})
+        kept.append(edge)
+    return kept
 
 
 def record_job_event(store: LineageStore, said: EventLineage) -> Receipt:

@@ -777,6 +777,23 @@ class LineageStore:
                 digest=digest, event_type=event_type, event_time=event_time, said=said,
             )  # fmt: skip
 
+    def prune_openlineage_events(
+        self, *, before: Moment, dry_run: bool = False
+    ) -> openlineage_events.OpenLineagePruneResult:
+        """Delete the kept OpenLineage events of every run of this tenant none of whose
+        events was received since ``before`` (a time or a date, as ``upstream``'s
+        ``as_of``); returns how many events of how many runs went. ``dry_run`` counts them
+        and deletes nothing.
+
+        The events are kept only to merge a run's next event with; the edges and execution
+        rows recorded from them stay as they are. A run still sending events (a resent one
+        counts) is never idle. An event that arrives for a pruned run goes on from its
+        execution row: its status, times, errors and notes, and its edges' columns, are
+        kept. Maintenance, not a lineage feature: allowed on any edition.
+        """
+        at = parse_timestamp(before, "before")
+        return openlineage_events.prune(self._ctx, before=at, dry_run=dry_run)
+
     def run_edges(self, run_id: str, *, job: str, code_location: str | None = None) -> list[Edge]:
         """The stored edges one run of ``job`` recorded (retired ones too), whichever run
         recorded them last."""

@@ -10,8 +10,10 @@ refusing the key holds the cursor at the run being sent (and at the event within
 event is sent twice), and the next tick goes on from there; nothing is lost. An event the
 endpoint refuses as such (400, 413, 415, 422) is tried again on the next ticks, then, after
 ``max_refusals_per_run`` ticks, that run is given up with an error in the log, so that one
-bad run never stops the others. Each POST is retried with backoff within the tick, whose
-whole work ends within ``time_budget_seconds``.
+bad run never stops the others. Each refusal and failed answer is logged with its status,
+the run and event, and the start of the endpoint's reply (where Marquez says why). Each POST
+is retried with backoff within the tick, whose whole work ends within
+``time_budget_seconds``.
 
 PostgreSQL shows an execution row when its transaction commits, so a lower capture id can
 appear after a higher one: the cursor keeps the ids it sent within a window below the
@@ -239,7 +241,10 @@ def _send_run(
             cursor.partial[str(capture_id)] = index + 1
             tick.events_sent += 1
             continue
-        run = f"run {capture['run_id']} ({capture['job']}), event {index + 1} of {len(events)}"
+        run = (
+            f"run {capture['run_id']} ({capture['job']}), event {index + 1} of {len(events)} "
+            f"({events[index].get('eventType')} of {events[index]['job'].get('name')})"
+        )
         if sent.outcome == "unreachable":
             log.warning(f"OpenLineage endpoint unreachable sending {run}: {sent.detail}")
             tick.problem = f"endpoint unreachable ({sent.detail}); {run} is sent next tick"

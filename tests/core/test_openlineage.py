@@ -1,21 +1,27 @@
 """OpenLineage's pure parts: validation against the vendored specification, dataset naming
-both ways, merging a run's events, and building events from edges."""
+both ways, merging a run's events, and building events from edges; and posting one event
+to a real server."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from webhook_servers import Webhook
 
+from lineage_core.alerting import post_webhook
 from lineage_core.models import Edge, EdgeColumn
 from lineage_core.openlineage import (
     DatasetNaming,
+    Delivery,
     EmitSettings,
     InvalidEvent,
     dataset_of,
+    deliver,
     read_event,
     run_events,
     validate_event,
@@ -200,3 +206,19 @@ def test_events_built_from_edges_are_valid_and_read_back_as_those_edges():
                 }
     assert read_back == {("load", "wh.raw.orders", "wh.stg.orders"),
                          ("upload", 'file."s3://lake/x.csv"', "wh.raw.orders")}  # fmt: skip
+
+
+# -- delivery -------------------------------------------------------------------------------------
+
+
+def test_a_delivery_that_failed_quotes_the_start_of_the_endpoints_reply():
+    hook = Webhook(answers=(503, 413, 500), bodies=(b"Marquez is\r\nstarting", b"", b"x" * 9_000))
+    try:
+        busy = deliver(hook.url, {"a": 1}, deadline=time.monotonic() + 10, attempts=1)
+        refused = deliver(hook.url, {"a": 1}, deadline=time.monotonic() + 10, attempts=1)
+        alert = post_webhook(hook.url, {"text": "x"}, timeout=5.0)
+    finally:
+        hook.close()
+    assert busy == Delivery("unreachable", "HTTP 503: Marquez is starting", 1)
+    assert refused == Delivery("refused", "HTTP 413 (not retried)", 1)  # no body, nothing quoted
+    assert alert == (False, "HTTP 500")  # an alert's webhook keeps its detail as it was

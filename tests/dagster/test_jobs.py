@@ -7,6 +7,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -15,7 +17,8 @@ import psycopg
 import pytest
 from warehouse_trap import TRAP, trap_warehouse
 
-from lineage_core import open_store
+from lineage_core import InvalidArgument, open_store
+from lineage_core.openlineage import receive
 from lineage_dagster import LineageResource
 from lineage_dagster.jobs import (
     DOWNSTREAM_ASSETS,
@@ -89,6 +92,65 @@ def test_refresh_job_refreshes_stale_entries_or_all(instance, store_url):
     assert metadata.step_key == "lineage_refresh_impact_cache_op"
 
 
+def _openlineage_run(store) -> str:
+    """A run sent in as two OpenLineage events, as ``lineage serve`` records them."""
+    run = str(uuid.uuid4())
+    for event_type, datasets in (("START", "inputs"), ("COMPLETE", "outputs")):
+        table = "shop.raw.orders" if datasets == "inputs" else "shop.stg.from_airflow"
+        receive(store, {
+            "eventType": event_type, "eventTime": "2026-03-01T08:00:00Z",
+            "producer": "https://example.com/producer",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+            "run": {"runId": run}, "job": {"namespace": "airflow", "name": "orders_dag"},
+            datasets: [{"namespace": "postgres://shop:5432", "name": table}],
+        })  # fmt: skip
+    return run
+
+
+def _refresh_metadata(result) -> dict:
+    [metadata] = [
+        e.event_specific_data.metadata
+        for e in result.all_events
+        if e.step_key == "lineage_refresh_impact_cache_op" and e.event_type_value == "STEP_OUTPUT"
+    ]
+    return {key: value.value for key, value in metadata.items() if "openlineage" in key}
+
+
+def test_refresh_job_prunes_openlineage_events_past_its_retention(instance, store_url):
+    with open_store(store_url) as store:
+        _openlineage_run(store)
+        edges = [(e.source, e.target, e.execution_count) for e in store.edges()]
+    assert edges == [("shop.raw.orders", "shop.stg.from_airflow", 1)]
+    job = _defs(store_url).resolve_job_def("lineage_refresh_impact_cache")
+
+    def refresh(retention):
+        config = {"openlineage_retention": retention}
+        return job.execute_in_process(
+            instance=instance,
+            run_config={"ops": {"lineage_refresh_impact_cache_op": {"config": config}}},
+            raise_on_error=False,
+        )
+
+    kept = job.execute_in_process(instance=instance)  # the default retention: 30 days
+    assert _refresh_metadata(kept) == {
+        "openlineage_events_pruned": 0, "openlineage_runs_pruned": 0,
+    }  # fmt: skip
+    time.sleep(1.1)
+    assert _refresh_metadata(refresh(None))["openlineage_events_pruned"] == 0
+    pruned = refresh("1s")
+    assert pruned.success
+    assert _refresh_metadata(pruned) == {
+        "openlineage_events_pruned": 2, "openlineage_runs_pruned": 1,
+    }  # fmt: skip
+    with open_store(store_url) as store:
+        assert store.prune_openlineage_events(before="2100-01-01", dry_run=True).events_removed == 0
+        assert [(e.source, e.target, e.execution_count) for e in store.edges()] == edges
+
+    unreadable = refresh("a month")
+    assert not unreadable.success
+    assert "openlineage_retention must be a span of time" in _messages(instance, unreadable)
+
+
 def _execute_in_location(tmp_path, monkeypatch, store_url, job, run_config=None, env=None):
     """Run ``job`` of tests/dagster/location.py through the dagster CLI; return its instance."""
     home = tmp_path / "dagster_home"
@@ -138,8 +200,23 @@ def test_schedules_request_the_jobs_with_their_config(instance, store_url):
     assert refresh.cron_schedule == "0 * * * *"
     [request] = refresh.evaluate_tick(dg.build_schedule_context(instance=instance)).run_requests
     assert request.run_config == {
-        "ops": {"lineage_refresh_impact_cache_op": {"config": {"refresh_all": False}}}
+        "ops": {
+            "lineage_refresh_impact_cache_op": {
+                "config": {"refresh_all": False, "openlineage_retention": "30d"}
+            }
+        }
     }
+    kept = build_refresh_impact_cache_schedule(
+        build_refresh_impact_cache_job(), openlineage_retention=None
+    )
+    [request] = kept.evaluate_tick(dg.build_schedule_context(instance=instance)).run_requests
+    assert request.run_config["ops"]["lineage_refresh_impact_cache_op"]["config"] == {
+        "refresh_all": False, "openlineage_retention": None,
+    }  # fmt: skip
+    with pytest.raises(InvalidArgument, match="openlineage_retention"):
+        build_refresh_impact_cache_schedule(
+            build_refresh_impact_cache_job(), openlineage_retention="1 month"
+        )
     nightly = defs.resolve_schedule_def("lineage_profile_tables_schedule")
     assert nightly.cron_schedule == "0 2 * * *"
     assert nightly.evaluate_tick(dg.build_schedule_context(instance=instance)).run_requests

@@ -2,6 +2,7 @@
 HTTP servers on 127.0.0.1 (a recording one, one that is down, one that hangs, and our own
 ``lineage serve``), every event checked against the vendored OpenLineage specification."""
 
+import logging.handlers
 import socket
 import time
 from collections import Counter
@@ -77,6 +78,16 @@ def _tick(instance, defs: dg.Definitions, name: str, cursor: str | None = None):
         instance=instance, cursor=cursor, definitions=defs, resources=defs.resources
     )
     return defs.resolve_sensor_def(name)(context)
+
+
+def _tick_logged(instance, defs: dg.Definitions, name: str, cursor: str | None = None):
+    """``_tick``, with the messages the sensor logged on its context's log."""
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, definitions=defs, resources=defs.resources
+    )
+    logged = logging.handlers.BufferingHandler(capacity=10_000)
+    context.log.addHandler(logged)
+    return defs.resolve_sensor_def(name)(context), [r.getMessage() for r in logged.buffer]
 
 
 def _emitter(url: str, **options) -> dg.SensorDefinition:
@@ -321,3 +332,40 @@ def test_the_emitter_sends_the_runs_of_its_own_code_location(instance, store_url
     assert {e["run"]["runId"] for e in hook.requests if "parent" not in e["run"]["facets"]} == {
         mine
     }
+
+
+REFUSALS = {
+    "Marquez's JSON": (
+        b'{"code":400,"message":"job.facets.sql: unknown field \\"dialekt\\""}',
+        '{"code":400,"message":"job.facets.sql: unknown field \\"dialekt\\""}',
+    ),
+    "binary garbage, longer than shown": (
+        b"\x00\xff\x1b[31m\r\n<html>" + "é".encode() * 2000,
+        "\ufffd [31m <html>" + "é" * 484 + "...",  # 500 characters in all
+    ),
+}
+
+
+@pytest.mark.parametrize(("body", "shown"), REFUSALS.values(), ids=REFUSALS.keys())
+def test_a_refusal_is_logged_with_its_status_run_and_reply_and_sent_again(
+    instance, store_url, body, shown
+):
+    [run_id] = _captured(instance, store_url)
+    hook = Webhook(answers=(400,), bodies=(body,))
+    try:
+        defs = _definitions(store_url, _emitter(hook.url))
+        refused, logged = _tick_logged(instance, defs, "lineage_openlineage_emitter")
+        resent = _tick(instance, defs, "lineage_openlineage_emitter", cursor=refused.cursor)
+    finally:
+        hook.close()
+    [warning] = [message for message in logged if "endpoint refused" in message]
+    assert warning == (
+        f"OpenLineage endpoint refused run {run_id} (shop_orders), event 1 of 6 (START of "
+        f"shop_orders): HTTP 400 (not retried): {shown}; tried again next tick"
+    )
+    assert len(shown) <= 500 and shown.isprintable()
+    assert EmitterCursor.parse(refused.cursor).sent == []  # held at the refused event
+    assert "Sent 1 run(s) as 6 OpenLineage event(s)" in resent.skip_reason.skip_message
+    accepted = list(map(_identity, _accepted(hook)))
+    assert len(accepted) == 6 and len(set(accepted)) == 6
+    assert _identity(hook.requests[0]) == accepted[0]  # the refused event, sent again
