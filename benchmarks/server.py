@@ -38,6 +38,7 @@ from lineage_core.store import LineageStore
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 IMPACT_REQUESTS = 300
 WALK_REPEATS = 5
+HOLD_SECONDS = 15.0
 
 
 @dataclass
@@ -117,6 +118,10 @@ def cached_impact(client: httpx.Client, roots: list[str], figures: Figures) -> N
 def walks(
     client: httpx.Client, store: LineageStore, roots: list[tuple[str, str]], figures: Figures
 ) -> None:
+    # The first walk starts the server's load of the graph it holds in memory; walks go to
+    # the database until that copy is loaded (a few seconds at this size).
+    assert timed_get(client, f"/api/lineage/assets/{roots[0][1]}/downstream")[1].status_code == 200
+    time.sleep(HOLD_SECONDS)
     for label, root in roots:
         for direction in ("downstream", "upstream"):
             path = f"/api/lineage/assets/{root}/{direction}"

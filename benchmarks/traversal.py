@@ -64,6 +64,7 @@ from graph_stores import (
 from lineage_core import open_store
 from lineage_core.models import deferred_parts
 from lineage_core.store import LineageStore
+from lineage_core.store.held import DEFAULT_HELD_EDGES
 from lineage_core.store.rows import Walk, WalkColumns, edge_groups, gc_paused, lineage_graph
 
 DEPTH = 15
@@ -312,6 +313,29 @@ def measure_walks(
         row.edges = statistics.mean(e for _, e in sizes[key])
         row.note = _WALK_NOTES[key[1]]
     return sorted(rows.values(), key=lambda r: (r.measure, _GROUP_ORDER.get(r.group, 9), r.group))
+
+
+def measure_held_walks(
+    target: Target, graph: Graph, bfs: Bfs, repeat: int, check: bool
+) -> list[Row]:
+    """The same walks through a store that holds the graph in memory (as ``lineage serve``
+    does), after timing the load of that copy."""
+    with open_store(target.url, hold_graph=DEFAULT_HELD_EDGES) as held:
+        seconds, loaded = timed(held.load_graph)
+        load = Row(
+            target.backend,
+            graph.name,
+            "hold the graph in memory (load)",
+            f"{graph.edge_count:,} edges",
+            [seconds],
+            note="loaded" if loaded else f"not held: over {DEFAULT_HELD_EDGES:,} edges",
+        )
+        if not loaded:
+            return [load]
+        walked = measure_walks(held, graph, bfs, f"{target.backend}, held", repeat, check)
+        if held._ctx.held.hits < sum(len(row.samples) for row in walked):
+            raise SystemExit("a walk of the held store went to the database")
+    return [load, *walked]
 
 
 _WALK_NOTES = {
@@ -776,6 +800,9 @@ def run(args: argparse.Namespace) -> list[Row]:
                     rows += measure_refresh(store, target, graph, log)
                 log(f"  walks on {target.backend}")
                 rows += measure_walks(store, graph, bfs, target.backend, args.repeat, args.check)
+                if not args.skip_held:
+                    log(f"  walks on {target.backend}, the graph held in memory")
+                    rows += measure_held_walks(target, graph, bfs, args.repeat, args.check)
                 if graph.name != "diamond" and not args.skip_refresh:
                     log(f"  impact on {target.backend}")
                     rows += measure_impact(store, graph, target.backend, args.repeat, live=False)
@@ -800,6 +827,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--sqlite-dir", default="/tmp/lineage_bench")
     parser.add_argument("--graphs", nargs="*", choices=("layered", "cycles", "diamond"))
+    parser.add_argument(
+        "--skip-held", action="store_true", help="skip the walks of a graph held in memory"
+    )
     parser.add_argument(
         "--assets",
         type=int,

@@ -368,3 +368,24 @@ def bfs_depths(adjacency: Sequence[Sequence[int]], start: int, max_depth: int) -
         frontier = following
     del seen[start]
     return seen
+
+
+def next_level(
+    reached: set[int], seen: set[int], depths: dict[int, int], depth: int, max_nodes: int
+) -> tuple[set[int], bool]:
+    """The assets first met at ``depth`` of a walk, and whether the node cap cut them.
+
+    ``reached`` is every asset the level's edges lead to; those not ``seen`` yet are new, and
+    of them only as many as ``max_nodes`` leaves room for are kept, the lowest ids (the cap
+    keeps the nearest; within a level any order would do, ids make it repeatable). The kept
+    ones join ``seen`` and ``depths``. Every walk of the store (through the database, at a
+    past moment, in memory) takes its levels this way, so all give the same answer.
+    """
+    following = reached - seen
+    room = max_nodes - len(depths)
+    capped = len(following) > room
+    if capped:
+        following = set(sorted(following)[:room])
+    seen |= following
+    depths.update(dict.fromkeys(following, depth))
+    return following, capped

@@ -6,6 +6,7 @@ import click
 
 from lineage_core.cli.app import Options, main, pass_options
 from lineage_core.errors import LineageError
+from lineage_core.store.held import DEFAULT_HELD_EDGES
 
 
 @main.command()
@@ -25,6 +26,14 @@ from lineage_core.errors import LineageError
     help="The database of an OpenLineage dataset namespace (postgres://wh:5432=warehouse), "
     "for events posted to /api/v1/lineage; repeatable, over $LINEAGE_OPENLINEAGE_NAMESPACES.",
 )
+@click.option(
+    "--hold-graph-edges",
+    type=click.IntRange(min=0),
+    default=DEFAULT_HELD_EDGES,
+    show_default=True,
+    help="Walk a copy of each tenant's graph held in memory while it has at most this many "
+    "active edges (about 210 bytes each, names included); 0 walks the database only.",
+)
 @pass_options
 def serve(
     options: Options,
@@ -33,6 +42,7 @@ def serve(
     no_auth: bool,
     dagster_url: str | None,
     openlineage_namespaces: tuple[str, ...] = (),
+    hold_graph_edges: int = DEFAULT_HELD_EDGES,
 ) -> None:
     """Serve the lineage explorer: the REST API under /api/lineage and the page at /, and
     OpenLineage events in at /api/v1/lineage."""
@@ -45,7 +55,9 @@ def serve(
     namespaces = _namespaces(openlineage_namespaces)
     with options.store() as store:  # the command's checks: an existing store, one-line errors
         where = store.backend.describe()
-    server_store = open_server_store(options.url, tenant=options.tenant)
+    server_store = open_server_store(
+        options.url, tenant=options.tenant, hold_graph=hold_graph_edges
+    )
 
     def ready(url: str) -> None:
         served = f"tenant {options.tenant}, no tokens" if no_auth else "bearer tokens"

@@ -46,6 +46,7 @@ from lineage_core.server.params import decoded
 from lineage_core.server.routes import ASSET_ACTIONS, ASSET_OPERATIONS, OPERATIONS, Call, Operation
 from lineage_core.server.schemas import ServerConfig
 from lineage_core.store import LineageStore, database_kind, default_database_url, open_store
+from lineage_core.store.held import DEFAULT_HELD_EDGES
 
 log = logging.getLogger("lineage_core.server")
 
@@ -59,13 +60,18 @@ _SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options
 
 
 def open_server_store(
-    url: str | None = None, *, tenant: str = "default", pool_size: int = DEFAULT_POOL_SIZE
+    url: str | None = None,
+    *,
+    tenant: str = "default",
+    pool_size: int = DEFAULT_POOL_SIZE,
+    hold_graph: int = DEFAULT_HELD_EDGES,
 ) -> LineageStore:
     """An existing store for serving: on PostgreSQL with a pool of ``pool_size`` connections
-    (the default store's pool is sized for a command or a sensor)."""
+    (the default store's pool is sized for a command or a sensor), holding each tenant's
+    graph in memory up to ``hold_graph`` active edges (see :mod:`lineage_core.store.held`)."""
     url = url or default_database_url()
     if database_kind(url) != "postgres":
-        return open_store(url, tenant=tenant, create=False)
+        return open_store(url, tenant=tenant, create=False, hold_graph=hold_graph)
     from lineage_core.store.backends.postgres import PostgresBackend
 
     backend = PostgresBackend(
@@ -73,7 +79,7 @@ def open_server_store(
     )
     try:
         backend.migrate(create=False)
-        return LineageStore(backend, tenant=tenant)
+        return LineageStore(backend, tenant=tenant, hold_graph=hold_graph)
     except BaseException:
         backend.close()
         raise

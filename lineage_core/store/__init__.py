@@ -43,18 +43,19 @@ def open_store(
     tenant: str = "default",
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     create: bool = True,
+    hold_graph: int = 0,
 ) -> LineageStore:
     """Open (and upgrade) the store at ``url`` for ``tenant``; close it when done.
 
     ``create=False`` opens only an existing store: a missing SQLite file or a database
     without lineage tables raises ``StoreNotFound`` naming where it looked, instead of
     creating an empty store there (the ``lineage`` command opens stores this way; only
-    ``lineage init`` creates one).
+    ``lineage init`` creates one). ``hold_graph`` is :class:`LineageStore`'s.
     """
     backend = open_backend(url or default_database_url(), create=create)
     try:
         backend.migrate(create=create)
-        return LineageStore(backend, tenant=tenant, timeout=timeout)
+        return LineageStore(backend, tenant=tenant, timeout=timeout, hold_graph=hold_graph)
     except BaseException:
         backend.close()
         raise

@@ -14,6 +14,7 @@ answer means; how it is computed is in those modules.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -55,6 +56,7 @@ from lineage_core.store import tokens as api_tokens
 from lineage_core.store import writes as edge_writes
 from lineage_core.store.backends.base import Backend
 from lineage_core.store.context import StoreContext, now
+from lineage_core.store.held import GraphHolder
 from lineage_core.store.walks import DEFAULT_MAX_NODES
 from lineage_core.timestamps import Moment, earlier, parse_timestamp
 
@@ -76,11 +78,24 @@ class LineageStore:
         tenant: str = "default",
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         owns_backend: bool = True,
+        hold_graph: int = 0,
     ) -> None:
+        """``hold_graph`` (for long-lived processes that walk often, such as a server): hold
+        the tenant's graph in memory while it has at most this many active edges, and walk
+        that copy whenever it is of the current graph version (see
+        :mod:`lineage_core.store.held`); 0 walks the database only."""
         self.backend = backend
         self._owns_backend = owns_backend
         self._ctx = StoreContext(backend, tenant=tenant, timeout=timeout)
+        if hold_graph > 0:
+            self._ctx.held = GraphHolder(self._ctx, hold_graph)
         self.tenant: str = tenant
+        self._hold_graph = hold_graph
+        # Every holder of this store and its tenant views: closed before the backend, so no
+        # load runs on a closed backend.
+        self._holders: weakref.WeakSet[GraphHolder] = weakref.WeakSet()
+        if self._ctx.held is not None:
+            self._holders.add(self._ctx.held)
 
     @property
     def timeout(self) -> float:
@@ -94,6 +109,8 @@ class LineageStore:
     # -- lifecycle -----------------------------------------------------------------------
 
     def close(self) -> None:
+        for holder in list(self._holders):
+            holder.close()
         if self._owns_backend:
             self.backend.close()
 
@@ -105,7 +122,26 @@ class LineageStore:
 
     def with_tenant(self, tenant: str) -> LineageStore:
         """The same store seen as another tenant; closing the view leaves the backend open."""
-        return LineageStore(self.backend, tenant=tenant, timeout=self.timeout, owns_backend=False)
+        view = LineageStore(
+            self.backend,
+            tenant=tenant,
+            timeout=self.timeout,
+            owns_backend=False,
+            hold_graph=self._hold_graph,
+        )
+        if view._ctx.held is not None:
+            self._holders.add(view._ctx.held)
+        return view
+
+    def load_graph(self) -> bool:
+        """Load the graph held in memory now rather than after the next walk (a server does
+        this at start); True when it is held, False when the store does not hold its graph
+        or the graph has more active edges than ``hold_graph``."""
+        if self._ctx.held is None:
+            return False
+        with self._ctx.session() as session:
+            self._ctx.require_lineage(session)
+        return self._ctx.held.load() is not None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from lineage_core.errors import InvalidArgument, QueryTimeout
+from lineage_core.graph import next_level
 from lineage_core.models import (
     GraphEdge,
     GraphNode,
@@ -99,15 +100,10 @@ def walk(
                 level.setdefault(row[0], EdgeAt(*row))
         found = list(level.values())
         reached = {edge.target_id if downstream else edge.source_id for edge in found}
-        following = reached - seen
-        room = max_nodes - len(depths)
-        if len(following) > room:  # the cap keeps the nearest: this level's lowest ids
+        following, capped = next_level(reached, seen, depths, depth, max_nodes)
+        if capped:  # edges to assets the cap left out are left out too
             truncated = True
-            following = set(sorted(following)[:room])
-            kept = seen | following
-            found = [e for e in found if (e.target_id if downstream else e.source_id) in kept]
-        seen |= following
-        depths.update(dict.fromkeys(following, depth))
+            found = [e for e in found if (e.target_id if downstream else e.source_id) in seen]
         edges.extend(found)
         if not following:
             break

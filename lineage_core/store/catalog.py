@@ -29,6 +29,7 @@ def upsert_asset(
     metadata: Mapping[str, Any] | None,
 ) -> Asset:
     qualified = parse_name(name)
+    before = session.fetch_one("select_asset_by_name", ctx.params(qualified_name=str(qualified)))
     session.execute(
         "upsert_asset",
         ctx.params(
@@ -42,7 +43,11 @@ def upsert_asset(
             now=now(),
         ),
     )
-    return asset(ctx, session, str(qualified))
+    stored = asset(ctx, session, str(qualified))
+    if before is not None and asset_from_row(before).type != stored.type:
+        # Walks show an asset's type: a copy of the graph held in memory is out of date.
+        session.fetch_one("bump_graph_version", {"tenant": ctx.tenant_id})
+    return stored
 
 
 def assets(
@@ -73,12 +78,18 @@ def asset_id(ctx: StoreContext, session: Session, name: str) -> tuple[int, str]:
 def lineage_root(ctx: StoreContext, session: Session, name: str) -> tuple[int, str]:
     """The edition check and :func:`asset_id` in one query: a walk's fixed cost on a server
     is mostly round trips."""
+    root_id, qualified_name, _ = versioned_root(ctx, session, name)
+    return root_id, qualified_name
+
+
+def versioned_root(ctx: StoreContext, session: Session, name: str) -> tuple[int, str, int]:
+    """:func:`lineage_root` and the tenant's graph version, in the same query."""
     qualified_name = normalise_name(name)
     row = session.fetch_one("select_root", ctx.params(qualified_name=qualified_name))
     ctx.refuse_unless_premium(row[0] if row else None)
     if row[1] is None:
         raise AssetNotFound(qualified_name, suggestions(ctx, session, qualified_name))
-    return row[1], qualified_name
+    return row[1], qualified_name, row[2]
 
 
 def suggestions(ctx: StoreContext, session: Session, qualified_name: str) -> list[str]:

@@ -12,11 +12,14 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lineage_core.errors import LineageNotEnabled, TenantNotFound
 from lineage_core.models import Edition
 from lineage_core.store.backends.base import Backend, Session
+
+if TYPE_CHECKING:
+    from lineage_core.store.held import GraphHolder
 
 BULK = 5_000  # rows per statement in bulk reads and writes
 
@@ -44,6 +47,7 @@ class StoreContext:
         self._open = threading.local()  # the session of this thread's ``transaction()``
         self.jobs: dict[int, tuple[str, str]] = {}  # job id -> (code location, job name)
         self.analyzed = self.unanalyzed = 0  # edges recorded before / since the last ANALYZE
+        self.held: GraphHolder | None = None  # the graph held in memory, when the store holds it
         with backend.session() as session:
             row = session.fetch_one("select_tenant", {"name": tenant})
         if row is None:

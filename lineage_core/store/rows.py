@@ -335,6 +335,27 @@ def graph_node(
     return node
 
 
+@dataclass(slots=True)
+class PreparedNodes:
+    """What a graph held in memory works out once for all its answers' nodes: each asset's
+    place in qualified-name order (``ranks``) and its node's JSON up to the depth
+    (``heads``); answers then sort by integers and write a node by one concatenation."""
+
+    ranks: dict[int, int]
+    heads: dict[int, str]
+
+    @classmethod
+    def of(cls, info: Mapping[int, AssetInfo]) -> PreparedNodes:
+        ordered = sorted(info, key=lambda asset_id: info[asset_id][1])
+        ranks = dict(zip(ordered, range(len(ordered)), strict=True))
+        escape = encode_basestring_ascii
+        heads = {
+            asset_id: _NODE_HEAD % (asset_id, escape(name), escape(qualified), escape(kind))
+            for asset_id, (name, qualified, kind) in info.items()
+        }
+        return cls(ranks, heads)
+
+
 def lineage_graph(
     direction: Direction,
     root_id: int,
@@ -343,11 +364,12 @@ def lineage_graph(
     walk: Walk,
     info: Mapping[int, AssetInfo],
     jobs: Mapping[int, tuple[str, str]],
+    prepared: PreparedNodes | None = None,
 ) -> LineageGraph:
     """A walk as the answer: a LineageGraph whose nodes and edges are built from the walk's
     columns when first read (:class:`WalkColumns`)."""
     return deferred_graph(
-        WalkColumns(walk.depths, info, walk.groups, jobs),
+        WalkColumns(walk.depths, info, walk.groups, jobs, prepared=prepared),
         direction=direction,
         root_asset_id=str(root_id),
         root=root_name,
@@ -388,7 +410,7 @@ class WalkColumns:
     needed (the sort is half the cost of a 50,000-asset answer's nodes).
     """
 
-    __slots__ = ("_depths", "_ordered", "directions", "groups", "info", "jobs")
+    __slots__ = ("_depths", "_ordered", "directions", "groups", "info", "jobs", "prepared")
 
     def __init__(
         self,
@@ -399,6 +421,7 @@ class WalkColumns:
         *,
         ordered: bool = False,
         directions: Mapping[int, NodeDirection] | None = None,
+        prepared: PreparedNodes | None = None,
     ) -> None:
         self._depths = depths
         self._ordered = ordered
@@ -406,11 +429,13 @@ class WalkColumns:
         self.groups = groups
         self.jobs = jobs
         self.directions = directions
+        self.prepared = prepared
 
     def ordered_depths(self) -> dict[int, int]:
         """Asset id -> depth, in node order."""
         if not self._ordered:
-            self._depths = dict(by_depth_then_name(self._depths, self.info))
+            ranks = self.prepared.ranks if self.prepared is not None else None
+            self._depths = dict(by_depth_then_name(self._depths, self.info, ranks))
             self._ordered = True
         return self._depths
 
@@ -430,7 +455,8 @@ class WalkColumns:
 
     @gc_paused()
     def edges(self) -> list[GraphEdge]:
-        text_ids = {asset_id: str(asset_id) for asset_id in self.info}
+        # ``info`` may hold a whole graph (one held in memory): ids from the answer's depths.
+        text_ids = {asset_id: str(asset_id) for asset_id in self._depths}
         contexts = self.contexts()
         edges: list[GraphEdge] = []
         append = edges.append
@@ -484,6 +510,17 @@ class WalkColumns:
         return text.encode()
 
     def _nodes_json(self) -> str:
+        if self.prepared is not None:
+            heads, directions = self.prepared.heads, self.directions
+            ordered = self.ordered_depths().items()
+            if directions is None:
+                return ", ".join([f"{heads[asset_id]}{depth}}}" for asset_id, depth in ordered])
+            return ", ".join(
+                [
+                    f'{heads[asset_id]}{depth}, "direction": "{directions[asset_id]}"}}'
+                    for asset_id, depth in ordered
+                ]
+            )
         info, types = self.info, {}
         nodes = [
             (
@@ -537,11 +574,12 @@ class WalkColumns:
         }
         return WalkColumns(
             depths,
-            {**self.info, **down.info},
+            self.info if self.info is down.info else {**self.info, **down.info},
             groups,
             jobs,
             ordered=True,
             directions=directions,
+            prepared=self.prepared if self.prepared is down.prepared else None,
         )
 
 
@@ -599,20 +637,29 @@ def _json_format(
 # A node's direction is left out of its JSON when None (upstream and downstream answers).
 _NODE_FORMAT = _json_format(GraphNode, {"id": '"%d"', "depth": "%d"}, left_out={"direction"})
 _DIRECTED_NODE_FORMAT = _json_format(GraphNode, {"id": '"%d"', "depth": "%d", "direction": '"%s"'})
+# A node's JSON up to its depth, the last key before the direction.
+_NODE_HEAD = _NODE_FORMAT.removesuffix("%d}")
+if _NODE_HEAD == _NODE_FORMAT or not _DIRECTED_NODE_FORMAT.startswith(_NODE_HEAD):
+    raise RuntimeError("GraphNode's depth is no longer its last field but direction")
 # Formatted twice: once with a group's job, op, location and transformation, then its ends.
 _EDGE_FORMAT = _json_format(GraphEdge, {"source": '"%%d"', "target": '"%%d"'})
 
 
 def by_depth_then_name(
-    depths: Mapping[int, int], info: Mapping[int, AssetInfo]
+    depths: Mapping[int, int],
+    info: Mapping[int, AssetInfo],
+    ranks: Mapping[int, int] | None = None,
 ) -> list[tuple[int, int]]:
-    """(asset id, depth) ordered by depth, then qualified name."""
+    """(asset id, depth) ordered by depth, then qualified name (by its place in ``ranks``,
+    every asset's in qualified-name order, when given)."""
     by_depth: dict[int, list[int]] = defaultdict(list)
     for asset_id, depth in depths.items():
         by_depth[depth].append(asset_id)
-    names = {asset_id: info[asset_id][1] for asset_id in depths}
+    key = ranks.__getitem__ if ranks is not None else None
+    if key is None:
+        key = {asset_id: info[asset_id][1] for asset_id in depths}.__getitem__
     return [
         (asset_id, depth)
         for depth in sorted(by_depth)
-        for asset_id in sorted(by_depth[depth], key=names.__getitem__)
+        for asset_id in sorted(by_depth[depth], key=key)
     ]

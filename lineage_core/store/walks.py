@@ -3,7 +3,9 @@
 Breadth-first, one query per level with the whole frontier as an array, and a visited set on
 this side: each asset is reached once, whatever the number of paths to it (the design
 document's ``UNION ALL`` recursion enumerates every path and explodes on diamonds). A walk
-whose reach is small is answered in one round trip instead (:func:`small_walk`).
+whose reach is small is answered in one round trip instead (:func:`small_walk`). A store
+that holds its graph in memory (:mod:`lineage_core.store.held`) walks that copy instead when
+it is of the current graph version.
 
 A level's edges arrive grouped by (job, op, transformation type), two id arrays a group, and
 stay columns: the answer is a LineageGraph that builds a model per node and edge only when
@@ -17,7 +19,7 @@ import time
 from collections import defaultdict
 
 from lineage_core.errors import InvalidArgument, QueryTimeout
-from lineage_core.graph import bfs_depths
+from lineage_core.graph import bfs_depths, next_level
 from lineage_core.models import (
     GraphEdge,
     GraphNode,
@@ -26,7 +28,7 @@ from lineage_core.models import (
     validate_depth,
 )
 from lineage_core.store.backends.base import Session
-from lineage_core.store.catalog import asset_info, job_names, lineage_root
+from lineage_core.store.catalog import asset_info, job_names, versioned_root
 from lineage_core.store.context import StoreContext, chunks
 from lineage_core.store.rows import (
     Direction,
@@ -58,11 +60,18 @@ def graph(
     deadline = time.monotonic() + ctx.timeout
     with gc_paused():
         with ctx.session(timeout=ctx.timeout) as session:
-            root_id, root_name = lineage_root(ctx, session, name)
-            found = walk(ctx, session, root_id, direction, max_depth, max_nodes, deadline)
-            info = asset_info(session, found.depths.keys() | {root_id})
+            root_id, root_name, version = versioned_root(ctx, session, name)
+            held = ctx.held.current(session, version) if ctx.held is not None else None
+            prepared = None
+            if held is not None and root_id in held.info:
+                found = held.walk(root_id, direction, max_depth, max_nodes)
+                info = held.info  # every asset of the graph: the answer reads only its own
+                prepared = held.prepared
+            else:
+                found = walk(ctx, session, root_id, direction, max_depth, max_nodes, deadline)
+                info = asset_info(session, found.depths.keys() | {root_id})
             jobs = job_names(ctx, session, {group[0] for group in found.groups})
-        return lineage_graph(direction, root_id, root_name, max_depth, found, info, jobs)
+        return lineage_graph(direction, root_id, root_name, max_depth, found, info, jobs, prepared)
 
 
 def full(up: LineageGraph, down: LineageGraph, max_depth: int) -> LineageGraph:
@@ -129,14 +138,8 @@ def walk(
             reached = set().union(*[row[far] for row in rows])
         else:
             reached = {row[0] for row in rows}
-        following = reached - seen
-        room = max_nodes - len(depths)
-        capped = len(following) > room
-        if capped:  # the cap keeps the nearest: this level's lowest ids, none further
-            truncated = True
-            following = set(sorted(following)[:room])
-        seen |= following
-        depths.update(dict.fromkeys(following, depth))
+        following, capped = next_level(reached, seen, depths, depth, max_nodes)
+        truncated = truncated or capped
         if with_edges:
             # Edges to assets left out by the cap are left out too.
             groups.extend(_within(rows, far, seen) if capped else rows)
@@ -193,8 +196,8 @@ def small_walk(
         adjacency[edge[near]].append(edge[far])
     depths = bfs_depths(adjacency, root_id, max_depth)
     truncated = len(depths) > max_nodes
-    if truncated:  # the cap keeps the nearest, as the level-by-level walk does
-        depths = dict(sorted(depths.items(), key=lambda item: item[1])[:max_nodes])
+    if truncated:  # the cap keeps the nearest, lowest ids first, as the level walk does
+        depths = dict(sorted(depths.items(), key=lambda item: (item[1], item[0]))[:max_nodes])
         kept = depths.keys() | {root_id}
         edges = [edge for edge in edges if edge[near] in kept and edge[far] in kept]
     return Walk(depths, edge_groups(edges) if with_edges else [], truncated)

@@ -114,7 +114,7 @@ def record(
         found = _existing_edges(ctx, session, {key[0] for key in raced})
         existing |= {key: found[key] for key in raced if key in found}
     changed += [
-        (key[0], key[1]) for key, (_, active) in existing.items() if key in keyed and not active
+        (key[0], key[1]) for key, (_, active, _) in existing.items() if key in keyed and not active
     ]
     updates = sorted(
         ({**rows[key], "id": existing[key][0]} for key in keyed if key in existing),
@@ -141,6 +141,12 @@ def record(
     marked = 0
     if changed:
         marked = mark_stale(ctx, session, changed, bump_version(ctx, session))
+    elif any(
+        rows[key]["transformation_type"] not in (None, existing[key][2])
+        for key in keyed
+        if key in existing
+    ):
+        bump_version(ctx, session)  # the counts stand, but walks show the new type
     return RecordResult(
         assets_created=assets_created,
         edges_created=len(inserted),
@@ -248,13 +254,14 @@ def _ensure_jobs(
 
 def _existing_edges(
     ctx: StoreContext, session: Session, source_ids: set[int]
-) -> dict[EdgeKey, tuple[int, bool]]:
+) -> dict[EdgeKey, tuple[int, bool, str | None]]:
+    """(id, active, transformation type) of the edges out of ``source_ids``, by key."""
     existing = {}
     for batch in chunks(sorted(source_ids)):
-        for edge_id, source_id, target_id, job_id, op, active in session.fetch_all(
+        for edge_id, source_id, target_id, job_id, op, active, transformation in session.fetch_all(
             "select_edge_keys_by_sources", ctx.params(ids=session.array(batch))
         ):
-            existing[(source_id, target_id, job_id, op)] = (edge_id, active)
+            existing[(source_id, target_id, job_id, op)] = (edge_id, active, transformation)
     return existing
 
 

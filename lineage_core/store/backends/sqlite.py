@@ -243,6 +243,7 @@ class SqliteBackend:
                     conn.set_progress_handler(None, 0)
 
     def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._conn.close()
+        with self._lock:  # never under another thread's session: sqlite3 would crash
+            if not self._closed:
+                self._closed = True
+                self._conn.close()

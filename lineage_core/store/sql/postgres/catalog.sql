@@ -51,8 +51,9 @@ LIMIT %(limit)s;
 
 -- name: select_root
 -- The tenant's edition and a walk's root asset id in one round trip.
--- The tenant's edition and the asset's id (NULL when unknown); no row: no such tenant.
-SELECT t.edition, a.id FROM lineage_tenants t
+-- The tenant's edition, the asset's id (NULL when unknown) and the tenant's graph version;
+-- no row: no such tenant.
+SELECT t.edition, a.id, t.graph_version FROM lineage_tenants t
 LEFT JOIN lineage_assets a ON a.tenant_id = t.id AND a.qualified_name = %(qualified_name)s
 WHERE t.id = %(tenant)s;
 

@@ -61,3 +61,16 @@ WHERE tenant_id = %(tenant)s AND active AND source_id = ANY(%(ids)s::bigint[]);
 -- Assets feeding a frontier of assets directly.
 SELECT DISTINCT source_id FROM lineage_edges
 WHERE tenant_id = %(tenant)s AND active AND target_id = ANY(%(ids)s::bigint[]);
+
+-- name: count_held_edges
+-- How many active edges the tenant has: whether its graph is small enough to hold in memory.
+SELECT count(*) FROM lineage_edges WHERE tenant_id = %(tenant)s AND active;
+
+-- name: select_held_assets
+-- Every asset of the tenant with its names and type, for the graph held in memory.
+SELECT id, asset_name, qualified_name, asset_type FROM lineage_assets WHERE tenant_id = %(tenant)s;
+
+-- name: select_held_edges
+-- Every active edge of the tenant with its job, op and transformation, for the graph held in memory.
+SELECT source_id, target_id, job_id, op_name, transformation_type FROM lineage_edges
+WHERE tenant_id = %(tenant)s AND active;

@@ -5,8 +5,8 @@
 ANALYZE lineage_assets, lineage_edges;
 
 -- name: select_edge_keys_by_sources
--- Keys and active flags of the edges out of the given sources.
-SELECT id, source_id, target_id, job_id, op_name, active FROM lineage_edges
+-- Keys, active flags and transformation types of the edges out of the given sources.
+SELECT id, source_id, target_id, job_id, op_name, active, transformation_type FROM lineage_edges
 WHERE tenant_id = %(tenant)s AND source_id = ANY(%(ids)s::bigint[]);
 
 -- name: create_edge_load

@@ -9,8 +9,9 @@
 SELECT 1;
 
 -- name: select_edge_keys_by_sources
--- Keys and active flags of the edges out of the given sources.
-SELECT id, source_id, target_id, job_id, op_name, active AS "active [lineage_bool]"
+-- Keys, active flags and transformation types of the edges out of the given sources.
+SELECT id, source_id, target_id, job_id, op_name, active AS "active [lineage_bool]",
+    transformation_type
 FROM lineage_edges
 WHERE tenant_id = :tenant AND source_id IN (SELECT value FROM json_each(:ids));
 
