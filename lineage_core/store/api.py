@@ -134,9 +134,10 @@ class LineageStore:
         return view
 
     def load_graph(self) -> bool:
-        """Load the graph held in memory now rather than after the next walk (a server does
-        this at start); True when it is held, False when the store does not hold its graph
-        or the graph has more active edges than ``hold_graph``."""
+        """Load the graph held in memory now, in this thread, rather than in the background
+        after the next walk (so that the first walks are answered from memory too); True
+        when it is held, False when the store does not hold its graph or the graph has more
+        active edges than ``hold_graph``."""
         if self._ctx.held is None:
             return False
         with self._ctx.session() as session:

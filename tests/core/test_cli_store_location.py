@@ -51,6 +51,7 @@ STORE_COMMANDS = {
     "token create": ["token", "create", "--tenant", "default", "--name", "laptop"],
     "token list": ["token", "list"],
     "token revoke": ["token", "revoke", "laptop", "--tenant", "default"],
+    "openlineage prune": ["openlineage", "prune", "--older-than", "30d"],
 }
 NO_STORE = {"init", "sql"}
 

@@ -57,7 +57,9 @@ WHERE o.tenant_id = %(tenant)s AND o.received_at < %(before)s
   );
 
 -- name: lock_idle_openlineage_runs
--- Up to a limit of the runs none of whose events was received since a time, by run id, each locked as lock_openlineage_run locks it (in run id order, so two pruners never deadlock; the lock is taken in the outer query, for the runs returned only).
+-- Up to a limit of the runs none of whose events was received since a time, by run id, locked.
+-- Each is locked as lock_openlineage_run locks it (in run id order, so two pruners never
+-- deadlock; the lock is taken in the outer query, for the runs returned only).
 SELECT idle.lineage_run_id, pg_advisory_xact_lock(%(tenant)s::int4, hashtext(idle.lineage_run_id))
 FROM (
     SELECT DISTINCT o.lineage_run_id

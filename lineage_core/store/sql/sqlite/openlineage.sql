@@ -59,7 +59,8 @@ WHERE o.tenant_id = :tenant AND o.received_at < :before
   );
 
 -- name: lock_idle_openlineage_runs
--- Up to a limit of the runs none of whose events was received since a time, by run id (SQLite: the write session holds the database's write lock already, as for lock_openlineage_run).
+-- Up to a limit of the runs none of whose events was received since a time, by run id, locked.
+-- The write session holds the database's write lock already, as for lock_openlineage_run.
 SELECT DISTINCT o.lineage_run_id, NULL
 FROM lineage_openlineage_events o
 WHERE o.tenant_id = :tenant AND o.received_at < :before
