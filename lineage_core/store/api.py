@@ -90,7 +90,6 @@ class LineageStore:
         if hold_graph > 0:
             self._ctx.held = GraphHolder(self._ctx, hold_graph)
         self.tenant: str = tenant
-        self._hold_graph = hold_graph
         # Every holder of this store and its tenant views: closed before the backend, so no
         # load runs on a closed backend.
         self._holders: weakref.WeakSet[GraphHolder] = weakref.WeakSet()
@@ -127,7 +126,7 @@ class LineageStore:
             tenant=tenant,
             timeout=self.timeout,
             owns_backend=False,
-            hold_graph=self._hold_graph,
+            hold_graph=self._ctx.held.max_edges if self._ctx.held is not None else 0,
         )
         if view._ctx.held is not None:
             self._holders.add(view._ctx.held)

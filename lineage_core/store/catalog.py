@@ -15,6 +15,7 @@ from lineage_core.errors import AssetNotFound, NotFound
 from lineage_core.models import Asset, Edge, JobAssets, JobReference
 from lineage_core.names import normalise_name, parse_name
 from lineage_core.store.backends.base import Session
+from lineage_core.store.cache import bump_version
 from lineage_core.store.context import StoreContext, chunks, now
 from lineage_core.store.rows import AssetInfo, asset_from_row, edge_from_row
 
@@ -46,7 +47,7 @@ def upsert_asset(
     stored = asset(ctx, session, str(qualified))
     if before is not None and asset_from_row(before).type != stored.type:
         # Walks show an asset's type: a copy of the graph held in memory is out of date.
-        session.fetch_one("bump_graph_version", {"tenant": ctx.tenant_id})
+        bump_version(ctx, session)
     return stored
 
 

@@ -73,10 +73,6 @@ class HeldGraph:
     out: Side
     into: Side
 
-    @property
-    def edge_count(self) -> int:
-        return len(self.sources)
-
     def walk(self, root: int, direction: Direction, max_depth: int, max_nodes: int) -> Walk:
         """The walk :func:`lineage_core.store.walks.walk` makes through the database: each
         asset at its shortest depth, the cap keeping a capped level's lowest ids, and every
@@ -220,9 +216,9 @@ class GraphHolder:
         self.loads = 0  # copies loaded
         self.hits = 0  # walks answered from a copy
 
-    def current(self, session: Session, version: int) -> HeldGraph | None:
-        """The copy when it is of ``version`` (read in the caller's session); else None, and
-        a reload is started unless one is running or due later."""
+    def current(self, version: int) -> HeldGraph | None:
+        """The copy when it is of ``version`` (read in the walk's own session); else None,
+        and a reload is started unless one is running or due later."""
         graph = self._graph
         if graph is not None and graph.version == version:
             self.hits += 1

@@ -655,9 +655,8 @@ def by_depth_then_name(
     by_depth: dict[int, list[int]] = defaultdict(list)
     for asset_id, depth in depths.items():
         by_depth[depth].append(asset_id)
-    key = ranks.__getitem__ if ranks is not None else None
-    if key is None:
-        key = {asset_id: info[asset_id][1] for asset_id in depths}.__getitem__
+    order = ranks if ranks is not None else {asset_id: info[asset_id][1] for asset_id in depths}
+    key = order.__getitem__
     return [
         (asset_id, depth)
         for depth in sorted(by_depth)

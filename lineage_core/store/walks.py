@@ -61,7 +61,7 @@ def graph(
     with gc_paused():
         with ctx.session(timeout=ctx.timeout) as session:
             root_id, root_name, version = versioned_root(ctx, session, name)
-            held = ctx.held.current(session, version) if ctx.held is not None else None
+            held = ctx.held.current(version) if ctx.held is not None else None
             prepared = None
             if held is not None and root_id in held.info:
                 found = held.walk(root_id, direction, max_depth, max_nodes)
