@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from served_app import TestClient, make_client
 
 from lineage_core.cli import main
 from lineage_core.models import LineageGraph
+from lineage_core.server import open_server_store
 from lineage_core.server.routes import OPERATIONS
 
 
@@ -380,3 +382,34 @@ def test_the_app_answers_when_mounted_under_a_prefix(served):
         ).status_code
         == 200
     )
+
+
+def test_walks_are_answered_from_the_graph_the_server_holds(client, served):
+    path = "/api/lineage/assets/warehouse.stg.orders/downstream"
+    first = ok(get(client, served, path))  # through the database; the copy loads meanwhile
+    deadline = time.monotonic() + 10
+    while sum(holder.hits for holder in served.store._holders) == 0:
+        assert time.monotonic() < deadline, "no walk was answered from memory within 10 s"
+        held = ok(get(client, served, path))
+        time.sleep(0.02)
+    assert edges_unordered(held) == edges_unordered(first)
+    served.store.record_edges(
+        [{"source": "warehouse.mart.revenue", "target": "warehouse.mart.revenue_v2", "job": "j"}]
+    )
+    after = ok(get(client, served, path))  # the very next walk sees the write
+    assert "warehouse.mart.revenue_v2" in {node["qualifiedName"] for node in after["nodes"]}
+
+
+def test_a_server_store_can_walk_the_database_only(served):
+    store = open_server_store(served.url, hold_graph=0)
+    try:
+        assert not store.load_graph() and not list(store._holders)
+        assert store.downstream("warehouse.stg.orders").total_nodes == 2
+    finally:
+        store.close()
+
+
+def test_a_negative_graph_limit_is_refused_before_serving(served):
+    printed = CliRunner().invoke(main, ["--db", served.url, "serve", "--hold-graph-edges", "-1"])
+    assert printed.exit_code == 2
+    assert "--hold-graph-edges" in printed.output and "-1" in printed.output
