@@ -10,7 +10,7 @@ alert can rely on: a count at or under it is exact, and an estimated one is over
 
 One direction of one graph takes two passes:
 
-1. The sketch rounds (:func:`lineage_core.graph.union_rounds`) give every asset's estimated
+1. The sketch rounds (:func:`lineage_core.sketch.reach_runs`) give every asset's estimated
    reach after each round, and carry the job bits along (jobs are few: their union is exact).
 2. The exact pass (:func:`lineage_core.graph.bounded_reach`) follows only the assets whose
    final estimate is at most 1.5 times the limit, and their children as far as they need
@@ -29,16 +29,16 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import compress, repeat
-from operator import add, gt, le, lshift, lt, or_, rshift, sub, xor
 
-from lineage_core.graph import bfs_depths, bounded_reach, follow_children, scatter, union_rounds
+import numpy as np
+
+from lineage_core.graph import bfs_depths, bounded_reach, follow_children
 from lineage_core.sketch import (
     LANES,
-    LOW_BITS,
-    SKETCH_BITS,
+    TOP_POSITION,
     estimate_of_runs,
     own_sketch,
+    reach_runs,
     runs,
     runs_above,
 )
@@ -72,61 +72,53 @@ def direction_counts(
     *,
     job_bits: Sequence[int] | None = None,
     progress: Callable[[int], None] | None = None,
+    level_ends: Sequence[int] | None = None,
 ) -> DirectionCounts:
     """Every node's counts per depth in the direction of ``adjacency`` (``parents`` is its
     reverse), exact up to :data:`EXACT_LIMIT` and estimated above; with ``job_bits``, also
     each node's union of them over itself and its reach. ``positions`` orders the exact pass
-    (a level order); ``asset_ids`` seed the sketches."""
+    (a level order, whose ``level_ends`` may be given); ``asset_ids`` seed the sketches."""
     n = len(adjacency)
-    own = map(own_sketch, asset_ids)
-    if job_bits is not None:
-        own = map(or_, own, map(lshift, job_bits, repeat(SKETCH_BITS)))
-    own = list(own)
-    runs_by_round = [array("H", map(runs, own))]
-    bit_count = int.bit_count
-
-    def after_round(k: int, changed: list[int], values: list[int]) -> None:
-        row = array("H", runs_by_round[-1])
-        found = map(bit_count, map(xor, values, map(add, values, repeat(LOW_BITS))))
-        scatter(row, changed, map(sub, found, repeat(LANES)))
-        runs_by_round.append(row)
-
-    sketches = union_rounds(adjacency, max_depth, own, after_round, parents=parents)
-    del own  # the same list, now the sketches
-    jobs = list(map(rshift, sketches, repeat(SKETCH_BITS))) if job_bits is not None else None
-    del sketches
-    while len(runs_by_round) <= max_depth:  # rounds in which nothing changed
-        runs_by_round.append(runs_by_round[-1])
+    runs_by_round, jobs = reach_runs(adjacency, max_depth, asset_ids, job_bits)
 
     # Only the nodes whose estimate stays under the bound can be within the limit: they are
     # followed to the end, and their children as far as they need them.
-    threshold = runs_above(_FOLLOW_UNDER)
     rounds = array("b", bytes(n))
-    scatter(rounds, compress(range(n), map(le, runs_by_round[-1], repeat(threshold))),
-             repeat(max_depth))  # fmt: skip
+    np.frombuffer(rounds, np.int8)[runs_by_round[-1] <= runs_above(_FOLLOW_UNDER)] = max_depth
     follow_children(adjacency, rounds, max_depth)
-    counts = bounded_reach(adjacency, max_depth, positions, progress, rounds=rounds)
+    counts = bounded_reach(
+        adjacency,
+        max_depth,
+        positions,
+        progress,
+        rounds=rounds,
+        parents=parents,
+        level_ends=level_ends,
+    )
 
-    totals = list(map(sum, zip(*counts, strict=True))) if counts else [0] * n
-    estimated = bytearray(map(gt, totals, repeat(EXACT_LIMIT)))
-    for v in compress(range(n), map(lt, rounds, repeat(max_depth))):
-        estimated[v] = 1
-    for v in compress(range(n), estimated):
-        row = _estimated_row([runs_row[v] for runs_row in runs_by_round])
-        for depth, count in enumerate(row):
-            counts[depth][v] = count
-    return DirectionCounts(counts, estimated, jobs)
+    by_depth = [np.frombuffer(depth, np.int32) for depth in counts]  # views: written through
+    totals = np.zeros(n, np.int64)
+    for depth in by_depth:
+        totals += depth
+    over = (totals > EXACT_LIMIT) | (np.frombuffer(rounds, np.int8) < max_depth)
+    at = np.flatnonzero(over)
+    for depth, row in zip(by_depth, _estimated_rows(runs_by_round[:, at]), strict=True):
+        depth[at] = row
+    return DirectionCounts(counts, bytearray(over.astype(np.uint8).tobytes()), jobs)
 
 
-def _estimated_row(runs_per_round: Sequence[int]) -> list[int]:
-    """Counts per depth from a node's sketch runs after rounds 0 (itself) to max_depth; more
-    than the limit in all, as the flag promises."""
-    cumulative = [max(estimate_of_runs(total) - 1, 0) for total in runs_per_round]
-    for k in range(1, len(cumulative)):
-        cumulative[k] = max(cumulative[k], cumulative[k - 1])
-    if cumulative[-1] <= EXACT_LIMIT:
-        cumulative[-1] = EXACT_LIMIT + 1
-    return [cumulative[k] - cumulative[k - 1] for k in range(1, len(cumulative))]
+_ESTIMATES = np.array([estimate_of_runs(total) for total in range(LANES * (TOP_POSITION + 1) + 1)])
+
+
+def _estimated_rows(runs_by_round: np.ndarray) -> np.ndarray:
+    """Counts per depth (a row each) from sketch runs after rounds 0 (the asset itself) to
+    max_depth, per column (an asset); more than the limit in all, as the flag promises."""
+    cumulative = np.maximum(_ESTIMATES[runs_by_round] - 1, 0)
+    cumulative[0] = 0  # the asset itself, never counted (its own bit can read as two)
+    np.maximum.accumulate(cumulative, axis=0, out=cumulative)
+    last = cumulative[-1]
+    last[last <= EXACT_LIMIT] = EXACT_LIMIT + 1
+    return np.diff(cumulative, axis=0).astype(np.int32)
 
 
 def walked_counts(
@@ -148,7 +140,7 @@ def walked_counts(
         runs_per_round.append(runs(sketch))
     estimated = len(depths) > EXACT_LIMIT or runs_per_round[-1] > runs_above(_FOLLOW_UNDER)
     if estimated:
-        counts = _estimated_row(runs_per_round)
+        counts = _estimated_rows(np.array(runs_per_round)[:, None])[:, 0].tolist()
     while counts and counts[-1] == 0:
         counts.pop()
     return counts, estimated, depths

@@ -23,7 +23,14 @@ incremental, and the per-entry walks give the same estimate for the same reach.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Sequence
+from itertools import chain, repeat
+from operator import lshift, or_
+
+import numpy as np
+
+from lineage_core.graph import Buffers, or_segments
 
 LANES = 256
 LANE_BITS = 16
@@ -91,3 +98,125 @@ def runs_above(count: int) -> int:
 
 
 RELATIVE_ERROR = 0.78 / math.sqrt(LANES)
+
+
+# -- every asset's sketch at once ------------------------------------------------------------
+
+_WORDS = SKETCH_BITS // 64  # a sketch as 64-bit words: four lanes each
+_LOW_WORD = np.uint64(sum(1 << (lane * LANE_BITS) for lane in range(64 // LANE_BITS)))
+_CHUNK_BYTES = 1 << 24  # the rows gathered at once: 16 MB
+
+
+def own_bits(asset_ids: Sequence[int]) -> np.ndarray:
+    """The bit :func:`own_sketch` sets, for many assets at once (the same hash, vectorised)."""
+    value = np.asarray(asset_ids, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    value = (value ^ (value >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    value = (value ^ (value >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    value ^= value >> np.uint64(31)
+    lane = (value % np.uint64(LANES)).astype(np.int64)
+    rest = value >> np.uint64(8) | np.uint64(1 << 56)
+    lowest = rest & (~rest + np.uint64(1))  # a power of two: exact as a float
+    position = np.minimum(np.log2(lowest.astype(np.float64)).astype(np.int64), TOP_POSITION)
+    return lane * LANE_BITS + position
+
+
+def _runs(words: np.ndarray, buffers: Buffers) -> np.ndarray:
+    """:func:`runs` of every row of sketch words."""
+    rows = len(words)
+    spread = np.add(words, _LOW_WORD, out=buffers.get("spread", rows, width=_WORDS))
+    np.bitwise_xor(spread, words, out=spread)
+    counted = np.bitwise_count(spread, out=buffers.get("counted", rows, np.uint8, _WORDS))
+    return counted.sum(axis=1, dtype=np.int32) - LANES
+
+
+def reach_runs(
+    adjacency: Sequence[Sequence[int]],
+    max_depth: int,
+    asset_ids: Sequence[int],
+    job_bits: Sequence[int] | None = None,
+) -> tuple[np.ndarray, list[int] | None]:
+    """Per round ``k`` from 0 (the asset itself) to ``max_depth`` (a row each), per node (a
+    column): the runs of the sketch of what it reaches within ``k`` levels; with ``job_bits``,
+    also the union of them over every node's reach.
+
+    The rounds of :mod:`lineage_core.graph`, with every node's sketch a row of 64-bit words
+    in one array and each round a few array operations: as Python ints, a million sketches
+    cost a microsecond per edge and round, most of it in scattered memory. A round takes
+    only the edges whose child changed in the one before (a parent's value already holds its
+    other children's), OR-reduces them per parent, and writes the rows that grew after the
+    round (a round reads only the values of the one before). Rows are gathered in chunks into
+    buffers kept for all rounds: fresh memory costs a page fault per 4 kB on first touch.
+    """
+    n = len(adjacency)
+    job_words = -(-max(job_bits, default=0).bit_length() // 64) if job_bits is not None else 0
+    width = _WORDS + job_words
+    values = np.zeros((n, width), dtype=np.uint64)
+    bits = own_bits(asset_ids)
+    values[np.arange(n), bits // 64] = np.left_shift(np.uint64(1), (bits % 64).astype(np.uint64))
+    for j in range(job_words):
+        shift, mask = 64 * j, (1 << 64) - 1
+        values[:, _WORDS + j] = np.fromiter(
+            ((b >> shift) & mask for b in job_bits or ()), dtype=np.uint64, count=n
+        )
+    lengths = np.fromiter(map(len, adjacency), dtype=np.int64, count=n)
+    children = np.frombuffer(array("i", chain.from_iterable(adjacency)), dtype=np.int32)
+    parents = np.repeat(np.arange(n, dtype=np.int32), lengths)
+    buffers = Buffers(width)
+    runs_by_round = [(bits % LANE_BITS == 0).astype(np.uint16)]  # one bit: its lane's run
+    rows = max(1, _CHUNK_BYTES // (8 * width))
+    changed = np.ones(n, dtype=bool)
+    # The rows that grew, written after the round; untouched pages cost no memory.
+    found = np.empty((n, width), dtype=np.uint64)
+    for _ in range(max_depth):
+        taken = changed[children]
+        from_children, to_parents = children[taken], parents[taken]
+        if not len(from_children):
+            break
+        grown_at: list[np.ndarray] = []
+        grown_runs: list[np.ndarray] = []
+        filled = start = 0
+        while start < len(to_parents):
+            end = min(start + rows, len(to_parents))
+            if end < len(to_parents):  # a parent's edges stay in one chunk
+                end = int(np.searchsorted(to_parents, to_parents[end], "left"))
+                if end == start:
+                    end = int(np.searchsorted(to_parents, to_parents[start], "right"))
+            part = to_parents[start:end]
+            heads = np.flatnonzero(np.concatenate(([True], part[1:] != part[:-1])))
+            lengths = np.diff(heads, append=len(part))
+            order = np.argsort(-lengths, kind="stable")
+            heads, lengths, who = heads[order], lengths[order], part[heads[order]]
+            sources = from_children[start:end]
+            merged = or_segments(values, sources, heads, lengths, buffers)
+            before = np.take(values, who, axis=0, out=buffers.get("before", len(who)), mode="wrap")
+            merged |= before
+            differs = np.not_equal(merged, before, out=buffers.get("differs", len(who), bool))
+            grew = differs.any(axis=1)
+            count = int(np.count_nonzero(grew))
+            if count == len(who):
+                found[filled : filled + count] = merged
+            else:
+                into = found[filled : filled + count]
+                np.take(merged, np.flatnonzero(grew), axis=0, out=into, mode="wrap")
+            grown_at.append(who[grew])
+            filled += count
+            grown_runs.append(_runs(found[filled - count : filled, :_WORDS], buffers))
+            start = end
+        at = np.concatenate(grown_at)
+        values[at] = found[:filled]
+        runs = runs_by_round[-1].copy()
+        runs[at] = np.concatenate(grown_runs)
+        runs_by_round.append(runs)
+        changed[:] = False
+        changed[at] = True
+        if not filled:
+            break
+    del buffers, found
+    while len(runs_by_round) <= max_depth:  # rounds in which nothing changed
+        runs_by_round.append(runs_by_round[-1])
+    jobs = None
+    if job_bits is not None:
+        jobs = [0] * n
+        for j in range(job_words):
+            jobs = list(map(or_, jobs, map(lshift, values[:, _WORDS + j].tolist(), repeat(64 * j))))
+    return np.stack(runs_by_round), jobs

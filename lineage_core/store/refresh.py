@@ -40,11 +40,11 @@ from lineage_core.graph import (
     bfs_depths,
     bounded_union,
     follow_children,
-    level_order,
+    ordered_levels,
 )
 from lineage_core.models import DEFAULT_MAX_DEPTH, RefreshResult
 from lineage_core.reach import DirectionCounts, direction_counts, walked_counts
-from lineage_core.store import cache
+from lineage_core.store import cache, reach_worker
 from lineage_core.store.backends.base import Session
 from lineage_core.store.catalog import asset_info
 from lineage_core.store.context import BULK, StoreContext, chunks, now
@@ -353,10 +353,12 @@ def _by_passes(
     n = len(down)
     # One level order for both directions: what an asset reaches at one depth, up or down,
     # sits in a few blocks of positions (see lineage_core.graph).
-    positions = array("i", level_order(down))
+    order, level_ends = ordered_levels(down)
+    positions = array("i", order)
+    del order
     if workers is None:
         workers = 2 if n >= _PARALLEL_FROM and (os.cpu_count() or 1) > 1 else 1
-    with _upstream(graph, positions, depth, workers) as upstream:
+    with _upstream(graph, positions, level_ends, depth, workers) as upstream:
         downstream = direction_counts(
             down,
             up,
@@ -365,8 +367,9 @@ def _by_passes(
             positions,
             job_bits=graph.job_bits,
             progress=(lambda k: progress("downstream", k, n)) if progress else None,
+            level_ends=level_ends,
         )
-        contexts = _contexts(graph, down, downstream, wanted, depth)
+        contexts = _contexts(graph, down, up, downstream, wanted, depth)
         upward = upstream((lambda k: progress("upstream", k, n)) if progress else None)
     return PassEntries(wanted, downstream, upward, contexts)
 
@@ -436,6 +439,7 @@ class Tally:
 def _contexts(
     graph: Graph,
     down: Sequence[Sequence[int]],
+    up: Sequence[Sequence[int]],
     downstream: DirectionCounts,
     wanted: Sequence[int],
     depth: int,
@@ -451,17 +455,17 @@ def _contexts(
         rounds[v] = depth
     follow_children(down, rounds, depth)
     labels = _labels(graph, bytearray(map(bool, rounds)))
-    return bounded_union(down, depth, labels, exact, rounds=rounds)
+    return bounded_union(down, depth, labels, exact, rounds=rounds, parents=up)
 
 
 @contextmanager
 def _upstream(
-    graph: Graph, positions: array, depth: int, workers: int
+    graph: Graph, positions: array, level_ends: list[int], depth: int, workers: int
 ) -> Iterator[Callable[[Callable[[int], None] | None], DirectionCounts]]:
     """The upstream direction, started in a second process when ``workers=2``; yields the
     function that collects it. With one worker, or if the second process fails, that
     function computes it here instead."""
-    inputs = (graph.sources, graph.targets, graph.asset_ids, positions, depth)
+    inputs = (graph.sources, graph.targets, graph.asset_ids, positions, depth, level_ends)
 
     def here(progress: Callable[[int], None] | None) -> DirectionCounts:
         return upstream_counts(*inputs, progress)
@@ -475,7 +479,7 @@ def _upstream(
             pickle.dump(inputs, file, pickle.HIGHEST_PROTOCOL)
         with Path(folder, "errors.txt").open("w+b") as errors:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "lineage_core.store.reach_worker", str(source), str(target)],
+                reach_worker.command(str(source), str(target)),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=errors,

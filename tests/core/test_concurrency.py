@@ -179,9 +179,8 @@ source, target = folder / "input.pickle", folder / "output.pickle"
 with source.open("wb") as file:
     inputs = (sources, targets, array("q", range(1, n + 1)), array("i", range(n)), 15)
     pickle.dump(inputs, file, pickle.HIGHEST_PROTOCOL)
-worker = subprocess.Popen(
-    [sys.executable, "-m", "lineage_core.store.reach_worker", str(source), str(target)]
-)
+from lineage_core.store.reach_worker import command
+worker = subprocess.Popen(command(str(source), str(target)))
 print(worker.pid, folder, flush=True)
 time.sleep(600)
 """
@@ -195,12 +194,13 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_a_killed_refresh_leaves_no_worker_and_no_files_behind():
+@pytest.mark.parametrize("after", [0.05, 0.5, 2.0])  # importing, reading, computing
+def test_a_killed_refresh_leaves_no_worker_and_no_files_behind(after):
     parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
     try:
         worker_pid, folder = parent.stdout.readline().split()
         worker = int(worker_pid)
-        time.sleep(0.5)
+        time.sleep(after)
         assert _alive(worker), "the worker finished before the test could kill its parent"
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(10)

@@ -20,7 +20,7 @@ from lineage_core.graph import (
     depth_counts,
     follow_children,
     level_order,
-    union_rounds,
+    ordered_levels,
 )
 
 
@@ -60,7 +60,6 @@ def _positions(bits: int) -> list[int]:
 
 def _check_union(adjacency: list[list[int]], max_depth: int, labels: list[int]) -> None:
     expected = _expected_union(adjacency, max_depth, labels)
-    assert union_rounds(adjacency, max_depth, list(labels)) == expected
     wanted = list(range(0, len(adjacency), 2))
     by_node = {v: _positions(bits) for v, bits in enumerate(labels) if bits}
     for block_bits in (1, 5, 64, 4096):
@@ -138,15 +137,12 @@ def test_layered_graphs_with_and_without_cycles():
 
 def test_edge_cases():
     assert bounded_reach([], 15) == [array("i")] * 15
-    assert union_rounds([], 15, []) == []
     assert bounded_union([], 15, {}, []) == {}
     assert level_order([]) == []
     # Isolated nodes and self-loops reach nothing but themselves, which is not counted.
     adjacency = [[], [1], [1, 2, 0]]
     counts = bounded_reach(adjacency, 3, block_bits=1)
     assert [depth_counts(counts, v) for v in range(3)] == [[], [], [2]]
-    assert union_rounds(adjacency, 3, [1, 2, 4]) == [1, 2, 7]
-    assert union_rounds([[1], []], 0, [1, 2]) == [1, 2]
     assert bounded_reach([[1], []], 0) == []
 
 
@@ -155,3 +151,34 @@ def test_progress_reports_every_block():
     seen = []
     bounded_reach(adjacency, 3, None, seen.append, block_bits=5)
     assert seen == [5, 10, 15, 20]
+
+
+def test_hubs_wider_than_the_slots():
+    """A node with more parents and children than the slots of a round takes: the rest of
+    its edges are OR-ed per node, and must count alike."""
+    hub = 0
+    adjacency: list[list[int]] = [[] for _ in range(122)]
+    adjacency[hub] = list(range(1, 61))  # 60 children
+    for v in range(61, 121):
+        adjacency[v].append(hub)  # 60 parents
+    adjacency[121] = list(range(61, 121))  # a grandparent of the hub through all of them
+    for block_bits in (7, 64, 4096):
+        _check(adjacency, 3, block_bits)
+
+
+@settings(max_examples=60, deadline=None)
+@given(graphs(), st.integers(0, 5), st.sampled_from([1, 3, 64]))
+def test_level_ends_given_cut_the_same_blocks(adjacency, max_depth, block_bits):
+    positions, ends = ordered_levels(adjacency)
+    assert positions == level_order(adjacency)
+    assert ends == sorted(set(ends)) and (ends[-1] if ends else 0) == len(adjacency)
+    seen: list[list[int]] = [[], []]
+    for given_ends, found in ((None, seen[0]), (ends, seen[1])):
+        counts = bounded_reach(
+            adjacency, max_depth, positions, found.append, block_bits=block_bits,
+            level_ends=given_ends,
+        )  # fmt: skip
+        assert [depth_counts(counts, v) for v in range(len(adjacency))] == _expected_counts(
+            adjacency, max_depth
+        )
+    assert seen[0] == seen[1]  # the same blocks, where each ended

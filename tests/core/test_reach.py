@@ -92,3 +92,56 @@ def test_sketch_estimates_are_within_their_error_and_only_grow():
     assert sketch.estimate_of_runs(sketch.runs_above(15_000) - 1) <= 15_000
     # Job bits carried above the sketch do not change what it reads.
     assert sketch.runs(larger | 0b101 << sketch.SKETCH_BITS) == sketch.runs(larger)
+
+
+def _walked_runs(adjacency, max_depth, ids, jobs):
+    runs_by_round = []
+    for k in range(max_depth + 1):
+        row = []
+        for v in range(len(adjacency)):
+            reached = [v, *bfs_depths(adjacency, v, k)] if k else [v]
+            row.append(sketch.runs(sketch.sketch_of(ids[u] for u in reached)))
+        runs_by_round.append(row)
+    unions = []
+    for v in range(len(adjacency)):
+        union = jobs[v]
+        for u in bfs_depths(adjacency, v, max_depth):
+            union |= jobs[u]
+        unions.append(union)
+    return runs_by_round, unions
+
+
+@settings(max_examples=80, deadline=None)
+@given(graphs(), st.integers(0, 6), st.sampled_from([0, 6, 64, 65, 130]), st.data())
+def test_the_sketch_rounds_give_what_walks_give(adjacency, max_depth, job_width, data):
+    """Every round's runs and the job unions, including job bits over several 64-bit words,
+    no rounds at all and rounds after which nothing changes."""
+    ids = [data.draw(st.integers(1, 2**62)) for _ in adjacency]
+    jobs = [data.draw(st.integers(0, (1 << job_width) - 1)) for _ in adjacency]
+    found, unions = sketch.reach_runs(adjacency, max_depth, ids, jobs)
+    expected_runs, expected_unions = _walked_runs(adjacency, max_depth, ids, jobs)
+    assert [list(row) for row in found] == expected_runs
+    assert unions == expected_unions
+    assert sketch.reach_runs(adjacency, max_depth, ids)[1] is None
+
+
+def test_the_vectorised_hash_is_the_one_walks_use():
+    ids = [1, 2, 3, 10**9, 2**62, 2**63 - 1, *random.Random(5).sample(range(2**40), 2_000)]
+    assert [1 << bit for bit in sketch.own_bits(ids).tolist()] == list(map(sketch.own_sketch, ids))
+    runs_by_round, jobs = sketch.reach_runs([], 15, [])
+    assert runs_by_round.shape == (16, 0) and jobs is None
+
+
+def test_sketch_rounds_cut_into_chunks_give_the_same(monkeypatch):
+    """A chunk never splits one parent's edges, and a parent with more edges than a chunk
+    holds gets a chunk of its own."""
+    rng = random.Random(11)
+    n = 300
+    adjacency = [rng.sample(range(n), rng.randint(0, 6)) for _ in range(n)]
+    adjacency[7] = list(range(n))  # a hub wider than any chunk
+    ids = list(range(50, 50 + n))
+    whole = sketch.reach_runs(adjacency, 5, ids, [v % 5 for v in range(n)])
+    for chunk_rows in (1, 2, 3, 17, 64):
+        monkeypatch.setattr(sketch, "_CHUNK_BYTES", 8 * (sketch._WORDS + 1) * chunk_rows)
+        runs_by_round, jobs = sketch.reach_runs(adjacency, 5, ids, [v % 5 for v in range(n)])
+        assert (runs_by_round == whole[0]).all() and jobs == whole[1]
