@@ -798,9 +798,12 @@ def run(args: argparse.Namespace) -> list[Row]:
                 )
                 if graph.name != "diamond" and not args.skip_refresh:
                     rows += measure_refresh(store, target, graph, log)
-                log(f"  walks on {target.backend}")
-                rows += measure_walks(store, graph, bfs, target.backend, args.repeat, args.check)
-                if not args.skip_held:
+                if not args.skip_walks:
+                    log(f"  walks on {target.backend}")
+                    rows += measure_walks(
+                        store, graph, bfs, target.backend, args.repeat, args.check
+                    )
+                if not args.skip_held and not args.skip_walks:
                     log(f"  walks on {target.backend}, the graph held in memory")
                     rows += measure_held_walks(target, graph, bfs, args.repeat, args.check)
                 if graph.name != "diamond" and not args.skip_refresh:
@@ -829,6 +832,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--graphs", nargs="*", choices=("layered", "cycles", "diamond"))
     parser.add_argument(
         "--skip-held", action="store_true", help="skip the walks of a graph held in memory"
+    )
+    parser.add_argument(
+        "--skip-walks", action="store_true", help="skip the walks (the impact cache's figures only)"
     )
     parser.add_argument(
         "--assets",

@@ -9,12 +9,15 @@ stochastic averaging"): an asset's sketch sets one bit, chosen by a hash of its 
 a set is the OR of its members' sketches, so a reach's sketch grows by the same rounds of ORs
 as an exact reach does (:mod:`lineage_core.graph`), at a fixed 512 bytes an asset.
 
-The bitmaps are 16-bit lanes of one Python int. The estimate reads, per lane, how many of its
-lowest bits are all set (``R``): ``x ^ (x + LOW_BITS)`` turns each lane's run of low ones, and
-the zero above it, into ones, so one addition, one XOR and one bit count give the sum of
-``R`` over all lanes. Positions stop at 14, so a lane's top bit is never set and the addition
-never carries into the next lane. Relative error is about 0.78 / sqrt(LANES), 4.9% with 256
-lanes; the estimate only ever grows as bits are added, which the exact pass relies on.
+The bitmaps are 16-bit lanes of one Python int for one asset (the per-entry walks), and of
+64 words in a row of an array for every asset at once (:func:`reach_runs`, the refresh's
+passes); bit ``b`` of the int is bit ``b % 64`` of word ``b // 64``. The estimate reads, per
+lane, how many of its lowest bits are all set (``R``): ``x ^ (x + LOW_BITS)`` turns each
+lane's run of low ones, and the zero above it, into ones, so one addition, one XOR and one bit
+count give the sum of ``R`` over all lanes (the same per 64-bit word). Positions stop at 14,
+so a lane's top bit is never set and the addition never carries into the next lane. Relative
+error is about 0.78 / sqrt(LANES), 4.9% with 256 lanes; the estimate only ever grows as bits
+are added, which the exact pass relies on.
 
 Estimates depend on asset ids only (the hash is fixed), so every refresh, full or
 incremental, and the per-entry walks give the same estimate for the same reach.

@@ -21,6 +21,10 @@ from lineage_core.store.rows import by_depth_then_name, gc_paused, impact_model
 from lineage_core.store.walks import walk
 
 UNBOUNDED = 10**9  # a node cap no walk reaches: impact counts every asset
+# Ids per contexts query. Past a few thousand ids PostgreSQL scans the edges once per query
+# (a hashed array beats that many index probes), so fewer queries are faster: 437,000 ids
+# took 7.5 s in batches of 50,000 and 2.3 s in one, on a million assets.
+_CONTEXT_BATCH = 1_000_000
 
 
 def impact(
@@ -153,6 +157,6 @@ def _contexts_touching(
     into = sorted([root_id, *depths])
     out_of = sorted(asset_id for asset_id, depth in depths.items() if depth == max_depth)
     for query, ids in (("select_contexts_into", into), ("select_contexts_out_of", out_of)):
-        for batch in chunks(ids, 50_000):
+        for batch in chunks(ids, _CONTEXT_BATCH):
             contexts.update(session.fetch_all(query, ctx.params(ids=session.array(batch))))
     return sorted(contexts)

@@ -598,9 +598,9 @@ def choose_method(
     """Walks per entry or the passes over every asset, whichever a sample of walks says is
     cheaper.
 
-    A walk costs about 2 us per asset it reaches (its sketch included); the passes 15 to
-    40 us per asset and edge of the graph read, whatever they are asked for (a full refresh
-    took 7.6 s for 100,000 assets and 379,872 edges, 192 s for ten times that).
+    A walk costs about 2 us per asset it reaches (its sketch included); the passes 10 to
+    20 us per asset and edge of the graph read, whatever they are asked for (a full refresh
+    took about 5 s for 100,000 assets and 379,872 edges, 100 s for ten times that).
     """
     n = len(down)
     if len(wanted) <= 64:
