@@ -106,7 +106,10 @@ def _post_once(
     worker = threading.Thread(target=request, name="lineage-webhook", daemon=True)
     worker.start()
     worker.join(seconds)
-    if worker.is_alive():
+    # The socket's own timeout (as long as the deadline) may fire before the join returns:
+    # either way no complete reply came in time, and the detail must not depend on which won.
+    timed_out = isinstance(outcome.get("error"), TimeoutError)
+    if worker.is_alive() or timed_out:
         _shut(connection)
         worker.join(1.0)
         if "status" not in outcome:

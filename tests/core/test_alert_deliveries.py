@@ -265,3 +265,22 @@ def test_upgrading_a_store_at_version_4_adds_alert_deliveries(bare_store_url, mo
         assert deliver(store, _alert("run-failure:done"), {"log": lambda a: (True, "x")}).skipped
         [delivery] = store.alert_deliveries()
         assert (delivery["dedup_key"], delivery["status"]) == ("run-failure:old", "delivered")
+
+
+def test_a_hanging_webhook_reads_as_no_reply_whichever_timer_fires_first():
+    """The socket's timeout and the call's deadline are equally long: whichever fires first,
+    the detail is the same (it once read ``TimeoutError: timed out`` under load)."""
+    server = BadServer("hang", hold=60.0)
+    details = Counter()
+    deadline = time.monotonic() + 30
+    try:
+        for _ in range(40):
+            if time.monotonic() > deadline:
+                break
+            delivered, detail = post_webhook(server.url, {"text": "x"}, timeout=0.2, attempts=1)
+            assert not delivered
+            details[detail] += 1
+    finally:
+        server.close()
+    assert details == Counter({"no complete reply within 0.2s": sum(details.values())})
+    assert sum(details.values()) >= 20
