@@ -40,7 +40,7 @@ from operator import lt, setitem
 
 import numpy as np
 
-_BLOCK_BITS = 8_192  # positions per block of the exact pass: ints of at most 1 kB
+_BLOCK_BITS = 8_192  # positions per block of the exact pass: rows of at most 1 kB
 _UNION_BLOCK_BITS = 2_048  # label positions per block of bounded_union
 _SLOTS = 16  # a parent's first inputs are OR-ed slot by slot, the rest per parent
 
@@ -243,6 +243,28 @@ def csr(adjacency: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.frombuffer(array("i", chain.from_iterable(adjacency)), dtype=np.int32)
 
 
+def set_bits(rows: np.ndarray, at: np.ndarray, positions: np.ndarray) -> None:
+    """Set bit ``positions[i]`` of row ``at[i]`` of ``rows`` (64-bit words), for every i."""
+    ones = np.left_shift(np.uint64(1), (positions % 64).astype(np.uint64))
+    np.bitwise_or.at(rows, (at, positions // 64), ones)
+
+
+def _followed(
+    adjacency: Sequence[Sequence[int]],
+    parents: Sequence[Sequence[int]] | None,
+    rounds: Rounds | None,
+    max_depth: int,
+) -> tuple[Sequence[Sequence[int]], tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """What :func:`_sweep` walks: the parents lists (``reverse(adjacency)`` unless given),
+    them as :func:`csr` arrays, and how many rounds each node is followed for."""
+    if parents is None:
+        parents = reverse(adjacency)
+    followed = np.full(len(adjacency), max_depth, np.int8)
+    if rounds is not None:
+        followed = np.array(rounds, np.int8)
+    return parents, csr(parents), followed
+
+
 def _expand(starts: np.ndarray, flat: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, ...]:
     """``(node, neighbour)`` arrays: one pair per neighbour of each of ``nodes``."""
     lengths = starts[nodes + 1] - starts[nodes]
@@ -250,7 +272,7 @@ def _expand(starts: np.ndarray, flat: np.ndarray, nodes: np.ndarray) -> tuple[np
     return np.repeat(nodes, lengths), flat[first + np.arange(len(first))]
 
 
-def _segments(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def segments(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Heads and lengths of the runs of equal ``keys``, longest first (as :func:`or_segments`
     takes them)."""
     heads = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
@@ -287,15 +309,12 @@ def bounded_reach(
     n = len(adjacency)
     if bit_of is None:
         bit_of = level_order(adjacency)
-    if parents is None:
-        parents = reverse(adjacency)
-    up = csr(parents)
+    parents, up, followed = _followed(adjacency, parents, rounds, max_depth)
     by_rank = np.argsort(np.asarray(bit_of, dtype=np.int64), kind="stable")
     rank = [0] * n
     scatter(rank, by_rank.tolist(), count())
     counts = [array("i", bytes(4 * n)) for _ in range(max_depth)]
     by_depth = [np.frombuffer(depth, np.int32) for depth in counts]  # views: written through
-    followed = np.full(n, max_depth, np.int8) if rounds is None else np.array(rounds, np.int8)
     row_of = np.full(n, -1, dtype=np.int64)  # a node's row in its block's bitsets
     kept_buffers: dict[int, Buffers] = {}  # by width: blocks are mostly of one size
     for start, end in _blocks(adjacency, parents, rank, block_bits, level_ends):
@@ -306,7 +325,7 @@ def bounded_reach(
         bits = buffers.get("bits", size)
         bits[:] = 0
         local = np.arange(size)
-        bits[local, local // 64] = np.left_shift(np.uint64(1), (local % 64).astype(np.uint64))
+        set_bits(bits, local, local)
         touched = _sweep(up, followed, row_of, block, max_depth, buffers, by_depth)
         row_of[touched] = -1
         if progress:
@@ -342,7 +361,7 @@ def _sweep(
             break
         order = np.argsort(found, kind="stable")
         children, found = children[order], found[order]
-        heads, lengths = _segments(found)
+        heads, lengths = segments(found)
         who = found[heads]
         fresh = who[row_of[who] < 0]
         if len(fresh):
@@ -412,10 +431,7 @@ def bounded_union(
     followed for all ``max_depth``); ``parents`` the reverse of ``adjacency``, when known.
     """
     n = len(adjacency)
-    if parents is None:
-        parents = reverse(adjacency)
-    up = csr(parents)
-    followed = np.full(n, max_depth, np.int8) if rounds is None else np.array(rounds, np.int8)
+    _, up, followed = _followed(adjacency, parents, rounds, max_depth)
     by_block: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for v, positions in labels.items():
         for position in positions:
@@ -430,13 +446,11 @@ def bounded_union(
         seeded, rows = np.unique(nodes, return_inverse=True)
         bits = buffers.get("bits", len(seeded))
         bits[:] = 0
-        np.bitwise_or.at(
-            bits, (rows, at // 64), np.left_shift(np.uint64(1), (at % 64).astype(np.uint64))
-        )
+        set_bits(bits, rows, at)
         touched = _sweep(up, followed, row_of, seeded, max_depth, buffers)
         reported = wanted[row_of[wanted] >= 0]
         if len(reported):
-            bits = buffers.get("bits", int(row_of[touched].max()) + 1)
+            bits = buffers.get("bits", len(touched))  # a row per node touched
             shift = block * block_bits
             rows_bytes = bits[row_of[reported]].tobytes()
             step = width * 8

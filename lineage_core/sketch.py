@@ -26,14 +26,13 @@ incremental, and the per-entry walks give the same estimate for the same reach.
 from __future__ import annotations
 
 import math
-from array import array
 from collections.abc import Iterable, Sequence
-from itertools import chain, repeat
+from itertools import repeat
 from operator import lshift, or_
 
 import numpy as np
 
-from lineage_core.graph import Buffers, or_segments
+from lineage_core.graph import Buffers, csr, or_segments, segments, set_bits
 
 LANES = 256
 LANE_BITS = 16
@@ -155,15 +154,14 @@ def reach_runs(
     width = _WORDS + job_words
     values = np.zeros((n, width), dtype=np.uint64)
     bits = own_bits(asset_ids)
-    values[np.arange(n), bits // 64] = np.left_shift(np.uint64(1), (bits % 64).astype(np.uint64))
+    set_bits(values, np.arange(n), bits)
     for j in range(job_words):
         shift, mask = 64 * j, (1 << 64) - 1
         values[:, _WORDS + j] = np.fromiter(
             ((b >> shift) & mask for b in job_bits or ()), dtype=np.uint64, count=n
         )
-    lengths = np.fromiter(map(len, adjacency), dtype=np.int64, count=n)
-    children = np.frombuffer(array("i", chain.from_iterable(adjacency)), dtype=np.int32)
-    parents = np.repeat(np.arange(n, dtype=np.int32), lengths)
+    starts, children = csr(adjacency)
+    parents = np.repeat(np.arange(n, dtype=np.int32), np.diff(starts))
     buffers = Buffers(width)
     runs_by_round = [(bits % LANE_BITS == 0).astype(np.uint16)]  # one bit: its lane's run
     rows = max(1, _CHUNK_BYTES // (8 * width))
@@ -185,10 +183,8 @@ def reach_runs(
                 if end == start:
                     end = int(np.searchsorted(to_parents, to_parents[start], "right"))
             part = to_parents[start:end]
-            heads = np.flatnonzero(np.concatenate(([True], part[1:] != part[:-1])))
-            lengths = np.diff(heads, append=len(part))
-            order = np.argsort(-lengths, kind="stable")
-            heads, lengths, who = heads[order], lengths[order], part[heads[order]]
+            heads, lengths = segments(part)
+            who = part[heads]
             sources = from_children[start:end]
             merged = or_segments(values, sources, heads, lengths, buffers)
             before = np.take(values, who, axis=0, out=buffers.get("before", len(who)), mode="wrap")
