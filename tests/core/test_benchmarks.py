@@ -74,3 +74,20 @@ def test_a_sized_layered_graph_reports_refreshes_memory_and_sizes(tmp_path):
     for measure in ("sizes before the cycle", "sizes after record and refresh"):
         assert "impact_cache" in rows[measure]["note"] and "cache_stale" in rows[measure]["note"]
     assert rows["impact live"]["n"] >= 1 and rows["impact cached"]["n"] >= 1
+    assert any(" levels" in measure for measure in rows)  # the walks ran
+
+
+def test_skip_walks_keeps_the_cache_figures_and_leaves_the_walks_out(tmp_path):
+    out = tmp_path / "figures.json"
+    subprocess.run(
+        [
+            sys.executable, str(ROOT / "benchmarks" / "traversal.py"), "--assets", "2000",
+            "--backend", "sqlite", "--sqlite-dir", str(tmp_path), "--repeat", "1",
+            "--skip-union", "--skip-walks", "--json", str(out),
+        ],
+        check=True, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    rows = {row["measure"]: row for row in json.loads(out.read_text())}
+    assert not [measure for measure in rows if " levels" in measure]
+    for measure in ("cache refresh full", "cache refresh incremental", "impact live"):
+        assert rows[measure]["n"] >= 1
