@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from lineage_core import InvalidArgument, LineageGraph, QueryTimeout
 from lineage_core.models import deferred_parts
+from lineage_core.store import impact as impact_module
 from lineage_core.store import walks
 
 NODES = [f"s.t{i}" for i in range(10)]
@@ -144,6 +145,25 @@ def test_live_impact_matches_networkx(store, edges, root):
     jobs = {(j.code_location, j.workflow_id): set(j.ops) for j in impact.affected_workflows}
     assert jobs == _expected_jobs(graph, root, 15)
     assert impact.total_impacted_workflows == len(jobs)
+
+
+@SETTINGS
+@given(edges=graph_strategy, root=st.sampled_from(NODES), depth=st.sampled_from([1, 2, 15]))
+def test_live_impact_jobs_match_networkx_when_each_level_takes_several_queries(
+    store, monkeypatch, edges, root, depth
+):
+    """The contexts are asked a level at a time in batches of ids; with batches of two ids,
+    every level of more than two assets, the root's level and the deepest level's edges out
+    take several queries, and the jobs and ops found must still be all of them."""
+    monkeypatch.setattr(impact_module, "_CONTEXT_BATCH", 2)
+    tenant = _tenant(store)
+    tenant.record_edges(_records(edges))
+    graph = _reference(edges)
+    if root not in graph:
+        return
+    impact = tenant.impact(root, live=True, max_depth=depth)
+    jobs = {(j.code_location, j.workflow_id): set(j.ops) for j in impact.affected_workflows}
+    assert jobs == _expected_jobs(graph, root, depth)
 
 
 def _comparable(impact):
