@@ -64,11 +64,19 @@ def reverse(adjacency: Sequence[Sequence[int]]) -> list[list[int]]:
 def adjacency_lists(
     sources: Sequence[int], targets: Sequence[int], n: int
 ) -> tuple[list[list[int]], list[list[int]]]:
-    """Children and parents lists; a pair of assets joined by several jobs is one adjacency."""
-    down: list[list[int]] = [[] for _ in range(n)]
+    """Children and parents lists; a pair of assets joined by several jobs is one adjacency.
+
+    Every list holds the same int object for a node (``nodes[t]``, not the fresh one that
+    reading ``targets`` makes): at a million assets and 3.8 million edges that is 120 MB
+    less in each process that holds the lists. Only lists with a repeated child are rebuilt.
+    """
+    nodes = list(range(n))
+    down: list[list[int]] = [[] for _ in nodes]
     for s, t in zip(sources, targets, strict=True):
-        down[s].append(t)
-    down = [list(dict.fromkeys(c)) if len(c) > 1 else c for c in down]
+        down[s].append(nodes[t])
+    for v, children in enumerate(down):
+        if len(children) > 1 and len(set(children)) < len(children):
+            down[v] = list(dict.fromkeys(children))
     return down, reverse(down)
 
 

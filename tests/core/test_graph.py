@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lineage_core.graph import (
+    adjacency_lists,
     bfs_depths,
     bounded_reach,
     bounded_union,
@@ -182,3 +183,17 @@ def test_level_ends_given_cut_the_same_blocks(adjacency, max_depth, block_bits):
             adjacency, max_depth
         )
     assert seen[0] == seen[1]  # the same blocks, where each ended
+
+
+def test_adjacency_lists_join_a_pair_once_and_share_each_node():
+    """Several jobs writing the same pair make one adjacency, first order kept; every list
+    refers to one int object per node, which is what keeps a million assets' lists small
+    (nodes past 256, which Python does not share by itself)."""
+    a, b, c, d = 500, 501, 502, 503
+    sources = array("q", [a, a, a, b, c, c, a])
+    targets = array("q", [c, b, c, c, d, d, d])
+    down, up = adjacency_lists(sources, targets, 600)
+    assert (down[a], down[b], down[c], down[d]) == ([c, b, d], [c], [d], [])
+    assert (up[a], up[b], up[c], up[d]) == ([], [a], [a, b], [a, c])
+    assert down[a][0] is down[b][0]  # node c, read from two places of ``targets``
+    assert down[a][2] is down[c][0]  # node d
