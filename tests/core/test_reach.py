@@ -111,11 +111,18 @@ def _walked_runs(adjacency, max_depth, ids, jobs):
     return runs_by_round, unions
 
 
-@settings(max_examples=80, deadline=None)
+@pytest.mark.parametrize("block_words", [7, 32, 64])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(graphs(), st.integers(0, 6), st.sampled_from([0, 6, 64, 65, 130]), st.data())
-def test_the_sketch_rounds_give_what_walks_give(adjacency, max_depth, job_width, data):
+def test_the_sketch_rounds_give_what_walks_give(
+    monkeypatch, block_words, adjacency, max_depth, job_width, data
+):
     """Every round's runs and the job unions, including job bits over several 64-bit words,
-    no rounds at all and rounds after which nothing changes."""
+    no rounds at all and rounds after which nothing changes; whatever blocks of words the
+    rounds run in (seven words leave a last block of one)."""
+    monkeypatch.setattr(sketch, "_BLOCK_WORDS", block_words)
     ids = [data.draw(st.integers(1, 2**62)) for _ in adjacency]
     jobs = [data.draw(st.integers(0, (1 << job_width) - 1)) for _ in adjacency]
     found, unions = sketch.reach_runs(adjacency, max_depth, ids, jobs)
