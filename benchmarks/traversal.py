@@ -38,11 +38,11 @@ import argparse
 import json
 import os
 import random
-import resource
 import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -410,6 +410,45 @@ def _rss_bytes() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def peak_rss_bytes(pid: int | str = "self") -> int:
+    """A process's own peak RSS (``VmHWM``). Not ``ru_maxrss``: Linux carries the peak of
+    the process that spawned it across ``execve``, so a refresh started from this benchmark
+    (or a worker started by the refresh) would report its parent's peak when larger."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+class WorkerPeaks:
+    """The peak RSS of this process's child processes, read every 20 ms while they run (the
+    last 20 ms of a worker's life may go unseen): each one's ``VmHWM``, the largest kept."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> WorkerPeaks:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.02):
+            for task in Path(f"/proc/{me}/task").iterdir():
+                try:
+                    children = (task / "children").read_text().split()
+                    self.peak = max([self.peak, *(peak_rss_bytes(pid) for pid in children)])
+                except OSError:  # a thread or a child that ended meanwhile
+                    continue
+
+
 def refresh_child(url: str) -> None:
     store = open_store(url)
     before = _rss_bytes()
@@ -419,10 +458,10 @@ def refresh_child(url: str) -> None:
     def progress(stage: str, done: int, total: int) -> None:
         stages.setdefault(stage, time.perf_counter() - started)
 
-    result = store.refresh_impact_cache(stale_only=False, progress=progress)
+    with WorkerPeaks() as workers:
+        result = store.refresh_impact_cache(stale_only=False, progress=progress)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    peak = peak_rss_bytes()
     store.close()
     print(
         json.dumps(
@@ -435,7 +474,7 @@ def refresh_child(url: str) -> None:
                 "method": result.method,
                 "rss_before": before,
                 "rss_peak": peak,
-                "worker_rss_peak": worker_peak,
+                "worker_rss_peak": workers.peak,
             }
         )
     )
@@ -463,7 +502,7 @@ def measure_refresh(
             f"{child['method']}, {child['estimated']:,} with estimates; "
             f"writing ~{child['write_seconds']:.0f} s of it; "
             f"client CPU {child['cpu_seconds']:.0f} s; peak RSS {peak_gib:.2f} GiB "
-            f"(+{delta_gib:.2f} GiB over the process before refreshing; ru_maxrss of a child) "
+            f"(+{delta_gib:.2f} GiB over the process before refreshing; VmHWM) "
             f"plus {worker_gib:.2f} GiB in its worker process (0: none was started)"
         ),
     )

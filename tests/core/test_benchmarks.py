@@ -91,3 +91,39 @@ def test_skip_walks_keeps_the_cache_figures_and_leaves_the_walks_out(tmp_path):
     assert not [measure for measure in rows if " levels" in measure]
     for measure in ("cache refresh full", "cache refresh incremental", "impact live"):
         assert rows[measure]["n"] >= 1
+
+
+_PEAKS = """
+import subprocess, sys, numpy as np
+sys.path.insert(0, sys.argv[1])
+from traversal import WorkerPeaks, peak_rss_bytes
+import resource
+held = np.ones(300 * 2**20 // 8)  # 300 MB in this process, touched
+child = "import numpy as np, time; a = np.ones(200 * 2**20 // 8); time.sleep(0.5)"
+with WorkerPeaks() as workers:
+    subprocess.run([sys.executable, "-c", child], check=True)
+own = subprocess.run(
+    [sys.executable, "-c", f"import sys; sys.path.insert(0, {sys.argv[1]!r}); "
+     "from traversal import peak_rss_bytes; import resource; "
+     "print(peak_rss_bytes(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)"],
+    check=True, capture_output=True, text=True,
+).stdout.split()
+print(workers.peak, *own)
+"""
+
+
+def test_peak_memory_is_each_process_own_not_the_one_that_started_it():
+    """A process started by a larger one reports that one's peak as its ru_maxrss; the
+    benchmark reads each process's own peak, and its workers' while they run."""
+    found = subprocess.run(
+        [sys.executable, "-c", _PEAKS, str(ROOT / "benchmarks")],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout.split()
+    worker, own, maxrss = (int(value) for value in found)
+    mb = 2**20
+    assert 200 * mb <= worker < 290 * mb  # the worker's 200 MB, not this process's 300
+    assert own < 200 * mb  # a bare interpreter
+    assert maxrss >= 300 * mb  # what ru_maxrss says instead
