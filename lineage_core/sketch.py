@@ -239,11 +239,13 @@ def _rounds(
             filled += count
             grown_runs.append(_runs(found[filled - count : filled, :sketch_words], buffers))
             start = end
-        if filled:
-            at = np.concatenate(grown_at)
-            values[at] = found[:filled]
-            runs = runs.copy()
-            runs[at] = np.concatenate(grown_runs)
-            changed[:] = False
-            changed[at] = True
-        total[depth] += runs  # a round in which nothing changed repeats the one before
+        if not filled:  # nothing grew: every later round would repeat this one
+            total[depth:] += runs
+            return
+        at = np.concatenate(grown_at)
+        values[at] = found[:filled]
+        runs = runs.copy()
+        runs[at] = np.concatenate(grown_runs)
+        changed[:] = False
+        changed[at] = True
+        total[depth] += runs
